@@ -1,0 +1,5 @@
+"""`python -m bot` is `faqbot`."""
+
+from bot.cli import main
+
+main()

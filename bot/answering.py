@@ -1,0 +1,203 @@
+"""answer(text, asker) -> Reply: the one place where the bot decides what to say.
+
+Nothing here knows about Telegram. The Telegram layer, the command line and the evaluation
+all call the same Answerer, so what `faqbot ask` and `faqbot eval` report is what people get.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import sqlite_utils
+
+from bot.i18n.catalogs import translator
+from bot.i18n.formatting import bidi_fix, format_fact
+from bot.kb.sources import PLACEHOLDER, Fact
+from bot.kb.store import knowledge_version
+from bot.matching.matcher import Candidate, Matcher
+from bot.text.language import LANGUAGES, reading_locale, reply_language
+from bot.text.normalize import normalize
+
+MAX_QUESTION_CHARS = 2000
+MAX_CHOICES = 3
+
+
+class Outcome(StrEnum):
+    """What the bot did with a question."""
+
+    ANSWER = "answer"
+    SUGGEST = "suggest"
+    FALLBACK = "fallback"
+    SMALLTALK = "smalltalk"
+    EMPTY = "empty"
+
+
+@dataclass(frozen=True)
+class Asker:
+    """What the bot knows about the person asking: their choices and their client's locale."""
+
+    lang: str | None = None
+    locale: str | None = None
+    digits: str | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence needed to answer outright, and to offer "did you mean" choices.
+
+    A best candidate at or above `answer` whose lead over the runner-up is at least
+    `margin` is answered; anything at or above `suggest` is offered as a choice; below
+    that the bot says it does not know.
+    """
+
+    answer: float = 0.55
+    suggest: float = 0.33
+    margin: float = 0.04
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A "did you mean" option: the entry's key for a button and its title."""
+
+    key: str
+    entry_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to send back: plain text in `lang` (escaped by whoever renders it) and why."""
+
+    text: str
+    lang: str
+    outcome: Outcome
+    entry_id: str | None = None
+    score: float = 0.0
+    choices: tuple[Choice, ...] = field(default_factory=tuple)
+
+
+def entry_key(entry_id: str) -> str:
+    """A short, stable key for an entry, safe in Telegram's 64-byte callback data."""
+    return hashlib.blake2s(entry_id.encode(), digest_size=6).hexdigest()
+
+
+class Answerer:
+    """Answers questions from one knowledge base."""
+
+    def __init__(self, db: sqlite_utils.Database, *, thresholds: Thresholds | None = None):
+        self.db = db
+        self.thresholds = thresholds or Thresholds()
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the knowledge base again, e.g. after an edit."""
+        db = self.db
+        self.kinds = dict(db.execute("SELECT id, kind FROM entries WHERE active"))
+        self.texts = {
+            (entry_id, lang): (title, text)
+            for entry_id, lang, title, text in db.execute(
+                "SELECT entry_id, lang, title, text FROM answers")
+            if entry_id in self.kinds
+        }
+        self.facts = {
+            row[0]: Fact(*row[1:])
+            for row in db.execute(
+                "SELECT entry_id, entity, attribute, value, unit, currency, period FROM facts")
+        }
+        self.keys = {entry_key(entry_id): entry_id for entry_id in self.kinds}
+        pairs = [
+            (entry_id, normalized)
+            for entry_id, normalized in db.execute(
+                "SELECT p.entry_id, p.normalized FROM phrasings p JOIN entries e "
+                "ON e.id = p.entry_id WHERE e.active ORDER BY p.id")
+        ]
+        self.matcher = Matcher.fit(pairs)
+        self.version = knowledge_version(db)
+        self.examples = [
+            entry_id for (entry_id,) in db.execute(
+                "SELECT id FROM entries WHERE active AND kind = 'faq' ORDER BY rowid LIMIT 3")
+        ]
+
+    def rank(self, text: str) -> list[Candidate]:
+        """Candidates for a raw question, best first."""
+        return self.matcher.rank(normalize(text[:MAX_QUESTION_CHARS]))
+
+    def answer(self, text: str, asker: Asker | None = None) -> Reply:
+        """Decide how to reply to `text` and render the reply for `asker`."""
+        asker = asker or Asker()
+        lang = reply_language(text, chosen=asker.lang, locale=asker.locale)
+        gettext = translator(lang).gettext
+        candidates = self.rank(text or "")
+        if not normalize(text or ""):
+            return Reply(gettext("Please send your question as text, in Arabic or English."),
+                         lang, Outcome.EMPTY)
+        limits = self.thresholds
+        best = candidates[0] if candidates else None
+        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+        if best and best.score >= limits.answer and best.score - runner_up >= limits.margin:
+            return self.answer_entry(best.entry_id, asker, lang=lang, score=best.score)
+        choices = tuple(
+            self.choice(c.entry_id, lang)
+            for c in candidates[:MAX_CHOICES]
+            if c.score >= limits.suggest and self.kinds.get(c.entry_id) != "smalltalk"
+        )
+        if choices:
+            return Reply(gettext("Did you mean one of these?"), lang, Outcome.SUGGEST,
+                         score=best.score if best else 0.0, choices=choices)
+        return Reply(self.fallback_text(lang), lang, Outcome.FALLBACK,
+                     score=best.score if best else 0.0)
+
+    def fallback_text(self, lang: str) -> str:
+        """Say politely that the bot does not know, and what it can answer."""
+        gettext = translator(lang).gettext
+        lines = [gettext("Sorry, I don't have an answer to that yet."),
+                 gettext("You can ask me things like:")]
+        lines += [f"• {self.title(entry_id, lang)}" for entry_id in self.examples]
+        return "\n".join(lines)
+
+    def choice(self, entry_id: str, lang: str) -> Choice:
+        """A "did you mean" option for an entry, titled in `lang`."""
+        return Choice(entry_key(entry_id), entry_id, self.title(entry_id, lang))
+
+    def title(self, entry_id: str, lang: str) -> str:
+        """The entry's canonical question in `lang` (or the other language if it has none)."""
+        return bidi_fix(self._wording(entry_id, lang)[0] or entry_id, lang)
+
+    def _wording(self, entry_id: str, lang: str) -> tuple[str, str]:
+        for candidate in (lang, *LANGUAGES):
+            if (entry_id, candidate) in self.texts:
+                return self.texts[(entry_id, candidate)]
+        return ("", "")
+
+    def answer_entry(self, entry_id: str, asker: Asker | None = None, *,
+                     lang: str | None = None, score: float = 1.0) -> Reply:
+        """The reply for a known entry, e.g. a "did you mean" button the user pressed."""
+        asker = asker or Asker()
+        lang = lang or asker.lang or reply_language("", locale=asker.locale)
+        if entry_id not in self.kinds:
+            return Reply(self.fallback_text(lang), lang, Outcome.FALLBACK)
+        text = self.render(self._wording(entry_id, lang)[1], lang, asker)
+        outcome = Outcome.SMALLTALK if self.kinds[entry_id] == "smalltalk" else Outcome.ANSWER
+        return Reply(text, lang, outcome, entry_id=entry_id, score=score)
+
+    def render(self, template: str, lang: str, asker: Asker) -> str:
+        """Put each {fact} of a knowledge text in, formatted for the reader."""
+        locale = reading_locale(lang, asker.locale)
+        parts = PLACEHOLDER.split(template)
+        for i in range(1, len(parts), 2):
+            fact = self.facts.get(parts[i])
+            parts[i] = format_fact(fact, locale, asker.digits) if fact else parts[i]
+        return bidi_fix("".join(parts), lang)
+
+    def summary(self, asker: Asker | None = None, summary_id: str | None = None) -> str:
+        """A summary of the knowledge base in the asker's language."""
+        asker = asker or Asker()
+        lang = asker.lang or reply_language("", locale=asker.locale)
+        row = self.db.execute(
+            "SELECT text FROM summaries WHERE lang = ? AND (? IS NULL OR id = ?) "
+            "ORDER BY rowid LIMIT 1", [lang, summary_id, summary_id]).fetchone()
+        if not row:
+            return translator(lang).gettext("There is no summary yet.")
+        return self.render(row[0], lang, asker)

@@ -1,0 +1,134 @@
+"""The command line: a thin layer over the modules that do the work."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+import sqlite_utils
+
+from bot.answering import Answerer, Asker
+from bot.config import ConfigError, Settings, load_settings
+from bot.kb.build import build, ensure_built
+from bot.kb.sources import SourceError
+from bot.kb.store import connect
+
+db_option = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite knowledge base (default: $FAQBOT_DB or ./faqbot.db).",
+)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def open_db(db_path: Path | None) -> sqlite_utils.Database:
+    """The knowledge base, compiled from the embedded sources on first use."""
+    db = connect(db_path or _settings().db_path)
+    try:
+        ensure_built(db)
+    except SourceError as exc:
+        raise click.ClickException(f"the knowledge sources have problems:\n{exc}") from None
+    return db
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+def cli(verbose: bool) -> None:
+    """A bilingual (Arabic and English) Telegram bot answering from a knowledge base."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--lang", type=click.Choice(["ar", "en"]), help="Reply language.")
+@click.option("--digits", type=click.Choice(["latn", "arab"]), help="Digits to write with.")
+@click.option("--locale", help="Locale for numbers, e.g. ar-EG (default: the reply language).")
+@db_option
+def ask(question: str, lang: str | None, digits: str | None, locale: str | None,
+        db_path: Path | None) -> None:
+    """Answer one QUESTION on standard output."""
+    answerer = Answerer(open_db(db_path))
+    reply = answerer.answer(question, Asker(lang=lang, locale=locale, digits=digits))
+    click.echo(reply.text)
+    for number, choice in enumerate(reply.choices, 1):
+        click.echo(f"  {number}. {choice.title}")
+
+
+@cli.group()
+def kb() -> None:
+    """Build and maintain the knowledge base."""
+
+
+@kb.command("build")
+@click.option("--sources", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Folder of YAML sources (default: the embedded knowledge).")
+@db_option
+def kb_build(sources: Path | None, db_path: Path | None) -> None:
+    """Compile the YAML sources into the database; on any error, change nothing."""
+    db = connect(db_path or _settings().db_path)
+    try:
+        counts = build(db, sources)
+    except SourceError as exc:
+        raise click.ClickException(
+            f"the knowledge sources have problems; the database was not changed:\n{exc}"
+        ) from None
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@cli.command()
+@click.option("--webhook-url", help="Public HTTPS URL Telegram should post updates to.")
+@click.option("--listen", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8443, show_default=True, help="Webhook port.")
+@click.option("--secret-token", help="Secret Telegram sends in each webhook request header.")
+@db_option
+def run(webhook_url: str | None, listen: str, port: int, secret_token: str | None,
+        db_path: Path | None) -> None:
+    """Run the bot: long polling, or a webhook server with --webhook-url."""
+    from telegram import Update
+
+    from bot.tg.app import build_application, protect_logs
+
+    settings = _settings()
+    try:
+        token = settings.require_token()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    protect_logs(token)
+    db = open_db(db_path or settings.db_path)
+    application = build_application(token=token, base_url=settings.api_base_url, db=db,
+                                    answerer=Answerer(db))
+    if webhook_url:
+        url_path = webhook_url.rstrip("/").rsplit("/", 1)[-1] if "/" in webhook_url[8:] else ""
+        application.run_webhook(listen=listen, port=port, url_path=url_path,
+                                webhook_url=webhook_url, secret_token=secret_token,
+                                allowed_updates=Update.ALL_TYPES)
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+@cli.command()
+@db_option
+def console(db_path: Path | None) -> None:
+    """Chat with the real bot in this terminal, through a local Bot API; no token needed."""
+    from bot.tg.console import run_console
+
+    run_console(open_db(db_path))
+
+
+def main() -> None:
+    """Entry point of the `faqbot` script."""
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)

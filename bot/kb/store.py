@@ -1,0 +1,108 @@
+"""The SQLite knowledge base: connection settings and the schema, changed only by migrations.
+
+Entries are what the bot can answer (kind `faq`, `fact` or `smalltalk`); phrasings are the
+ways people ask for an entry; answers hold the reply text and the short title per language;
+facts hold the numbers that answers quote. Users, questions and meta are the bot's own
+runtime data and survive rebuilding the curated knowledge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("faqbot")
+
+
+@migrations()
+def m001_knowledge(db: sqlite_utils.Database) -> None:
+    """Entries, phrasings, answers, facts, summaries, users, questions and meta."""
+    db["entries"].create(
+        {"id": str, "kind": str, "origin": str, "source": str, "active": int,
+         "created_at": str, "updated_at": str},
+        pk="id",
+        defaults={"active": 1, "origin": "curated"},
+        not_null={"kind", "origin"},
+    )
+    db["phrasings"].create(
+        {"id": int, "entry_id": str, "lang": str, "text": str, "normalized": str, "origin": str},
+        pk="id",
+        foreign_keys=[("entry_id", "entries", "id")],
+        not_null={"entry_id", "lang", "text", "normalized"},
+    )
+    db["phrasings"].create_index(["entry_id", "lang", "normalized"], unique=True)
+    db["answers"].create(
+        {"entry_id": str, "lang": str, "title": str, "text": str},
+        pk=("entry_id", "lang"),
+        foreign_keys=[("entry_id", "entries", "id")],
+    )
+    db["facts"].create(
+        {"entry_id": str, "entity": str, "attribute": str, "value": float, "unit": str,
+         "currency": str, "period": str, "source": str},
+        pk="entry_id",
+        foreign_keys=[("entry_id", "entries", "id")],
+    )
+    db["summaries"].create(
+        {"id": str, "lang": str, "text": str, "source": str}, pk=("id", "lang")
+    )
+    db["users"].create(
+        {"id": int, "lang": str, "digits": str, "updated_at": str}, pk="id"
+    )
+    db["questions"].create(
+        {"id": int, "asked_at": str, "chat_type": str, "lang": str, "text": str,
+         "outcome": str, "entry_id": str, "score": float},
+        pk="id",
+    )
+    db["questions"].create_index(["outcome"])
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at `path` with the schema up to date.
+
+    WAL lets the bot read while an admin command writes; the busy timeout makes a second
+    writer wait instead of failing; foreign keys keep phrasings from outliving entries.
+    """
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA busy_timeout = 5000")
+    db.execute("PRAGMA foreign_keys = ON")
+    if str(path) != ":memory:":
+        db.enable_wal()
+    migrations.apply(db)
+    return db
+
+
+def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
+    """A value from the meta table, or None."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    """Store a value in the meta table."""
+    db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+
+def knowledge_version(db: sqlite_utils.Database) -> str:
+    """A digest of every active entry, phrasing, answer and fact: changes whenever they do.
+
+    Derived data (the matching index) is keyed by it, so it is rebuilt only when stale.
+    """
+    digest = hashlib.sha256()
+    queries = (
+        "SELECT id, kind FROM entries WHERE active ORDER BY id",
+        "SELECT p.entry_id, p.lang, p.normalized FROM phrasings p JOIN entries e "
+        "ON e.id = p.entry_id WHERE e.active ORDER BY p.entry_id, p.lang, p.normalized",
+        "SELECT entry_id, lang, title, text FROM answers ORDER BY entry_id, lang",
+        "SELECT entry_id, value, unit, currency FROM facts ORDER BY entry_id",
+    )
+    for sql in queries:
+        for row in db.execute(sql):
+            digest.update(repr(row).encode())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,58 @@
+"""One normalization for phrasings and questions, so spelling variants meet before matching.
+
+Arabic is written with optional diacritics, several alef and hamza forms, taa marbuta or haa,
+alef maqsura or yaa, Arabic-Indic or Persian digits, tatweel for emphasis and letters
+stretched for feeling ("شكراااا"). English arrives in any case with any punctuation. All of
+that is noise for intent matching, and the same function must run on both sides.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width characters and bidi controls: invisible, but they split words for a matcher.
+_INVISIBLE = dict.fromkeys(
+    [0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x061C, 0xFEFF, 0x2060,
+     *range(0x202A, 0x202F), *range(0x2066, 0x206A)],
+    None,
+)
+# Harakat, tanween, shadda, sukun, superscript alef, Quranic marks, tatweel.
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_LETTERS = str.maketrans(
+    {
+        "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
+        "ؤ": "و", "ئ": "ي", "ى": "ي", "ة": "ه",
+        "ی": "ي", "ے": "ي", "ک": "ك", "ڪ": "ك", "گ": "ك", "ڭ": "ك",
+        "ڤ": "ف", "ڨ": "ق", "پ": "ب", "چ": "ج", "ژ": "ز", "ھ": "ه", "ۀ": "ه",
+        "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4",
+        "٥": "5", "٦": "6", "٧": "7", "٨": "8", "٩": "9",
+        "۰": "0", "۱": "1", "۲": "2", "۳": "3", "۴": "4",
+        "۵": "5", "۶": "6", "۷": "7", "۸": "8", "۹": "9",
+        "٫": ".", "٬": ",", "،": ",", "؛": ";", "؟": "?",
+    }
+)
+_NOT_WORD = re.compile(r"[^\w]+")
+_STRETCH = re.compile(r"(\w)\1{2,}")
+_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+
+
+def normalize(text: str) -> str:
+    """Return `text` folded for matching: lowercase words separated by single spaces.
+
+    >>> normalize("كَمْ جيجاواطٍ؟")
+    'كم جيجاواط'
+    >>> normalize("HIVE's   revenue!!")
+    'hive s revenue'
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
+    text = _ARABIC_MARKS.sub("", text).translate(_LETTERS)
+    text = _STRETCH.sub(r"\1", text)
+    text = _NOT_WORD.sub(" ", text.replace("_", " "))
+    text = _DIGIT_LETTER.sub(" ", text)
+    return " ".join(text.split())
+
+
+def strip_invisible(text: str) -> str:
+    """Remove zero-width and bidi control characters a client may have pasted in."""
+    return text.translate(_INVISIBLE)

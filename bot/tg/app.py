@@ -1,0 +1,147 @@
+"""The Telegram application: python-telegram-bot's Application with every handler wired."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlite_utils
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDefault, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.answering import Answerer
+from bot.i18n.catalogs import translator
+from bot.text.language import LANGUAGES
+from bot.tg import keyboards
+from bot.tg.context import asker_for, cosmetic, is_private, language_for, send
+from bot.tg.handlers import ask, settings
+
+log = logging.getLogger(__name__)
+
+
+class RedactToken(logging.Filter):
+    """Keeps the bot token out of every log line (httpx logs request URLs)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token and self.token in record.getMessage():
+            record.msg = record.getMessage().replace(self.token, "<token>")
+            record.args = ()
+        return True
+
+
+def protect_logs(token: str) -> None:
+    """Install the token filter on every handler of the root logger and quiet httpx."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    redact = RedactToken(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+
+def command_menu(lang: str, *, group: bool) -> list[BotCommand]:
+    """The command menu in `lang`; groups get only what makes sense there."""
+    gettext = translator(lang).gettext
+    commands = [
+        BotCommand("ask", gettext("Ask a question")),
+        BotCommand("summary", gettext("A short summary of the story")),
+        BotCommand("help", gettext("How to use the bot")),
+    ]
+    if not group:
+        commands += [
+            BotCommand("lang", gettext("Choose the reply language")),
+            BotCommand("digits", gettext("Choose how numbers are written")),
+            BotCommand("start", gettext("Start")),
+        ]
+    return commands
+
+
+async def register_commands(application: Application) -> None:
+    """Set the command menus per language; a refusal is logged, never fatal."""
+    bot = application.bot
+    for lang in (None, *LANGUAGES):
+        for scope, group in ((BotCommandScopeDefault(), False),
+                             (BotCommandScopeAllGroupChats(), True)):
+            await cosmetic(
+                bot.set_my_commands(command_menu(lang or "en", group=group), scope=scope,
+                                    language_code=lang),
+                "setMyCommands",
+            )
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure; tell the user in a private chat, in their language, without details."""
+    log.error("update failed", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_message is None:
+        return
+    if not is_private(update):
+        return
+    lang = language_for(asker_for(update, context))
+    await cosmetic(
+        send(update.effective_message, translator(lang).gettext(
+            "Sorry, something went wrong on my side. Please try again in a moment.")),
+        "error reply",
+    )
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have, in a private chat: point to /help."""
+    lang = language_for(asker_for(update, context))
+    await send(update.effective_message, translator(lang).gettext(
+        "I don't know that command. Send /help to see what I can do."))
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button whose data the bot no longer understands (e.g. from an old version)."""
+    lang = language_for(asker_for(update, context))
+    await cosmetic(update.callback_query.answer(translator(lang).gettext(
+        "This button has expired. Please ask again.")), "answerCallbackQuery")
+
+
+def build_application(*, token: str, base_url: str, db: sqlite_utils.Database,
+                      answerer: Answerer, base_file_url: str | None = None,
+                      rate_limit: bool = True) -> Application:
+    """An Application talking to the Bot API at `base_url`, ready to poll or take webhooks."""
+    builder = ApplicationBuilder().token(token).base_url(base_url)
+    if base_file_url:
+        builder = builder.base_file_url(base_file_url)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+    application = builder.post_init(register_commands).build()
+    application.bot_data.update(db=db, answerer=answerer)
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:
+    """Every handler, in one place. Edited messages and channel posts are left alone."""
+    new = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    application.add_handlers([
+        CommandHandler("start", settings.start, filters=new),
+        CommandHandler("help", settings.help_command, filters=new),
+        CommandHandler("lang", settings.lang_command, filters=new),
+        CommandHandler("digits", settings.digits_command, filters=new),
+        CommandHandler("summary", settings.summary, filters=new),
+        CommandHandler("ask", ask.ask_command, filters=new),
+        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, ask.private_text),
+        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, ask.group_text),
+        MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, ask.not_text),
+        CallbackQueryHandler(ask.choice_pressed, pattern=rf"^{keyboards.ENTRY}:"),
+        CallbackQueryHandler(settings.lang_pressed, pattern=rf"^{keyboards.LANG}:"),
+        CallbackQueryHandler(settings.digits_pressed, pattern=rf"^{keyboards.DIGITS}:"),
+        CallbackQueryHandler(stale_button),
+        MessageHandler(new & private & filters.COMMAND, unknown_command),
+    ])
+    application.add_error_handler(on_error)

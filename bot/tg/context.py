@@ -1,0 +1,76 @@
+"""What every handler needs from an update: the knowledge, the asker, their language."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlite_utils
+from telegram import Message, ReplyParameters, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.answering import Answerer, Asker
+from bot.kb.people import user_settings
+from bot.text.language import DEFAULT_LANGUAGE, language_of_locale
+from bot.tg.messages import html_pieces
+
+log = logging.getLogger(__name__)
+
+
+def answerer(context: ContextTypes.DEFAULT_TYPE) -> Answerer:
+    """The application's Answerer."""
+    return context.bot_data["answerer"]
+
+
+def database(context: ContextTypes.DEFAULT_TYPE) -> sqlite_utils.Database:
+    """The application's knowledge base."""
+    return context.bot_data["db"]
+
+
+def asker_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Asker:
+    """The asker's saved choices and their Telegram client's language."""
+    user = update.effective_user
+    if user is None:
+        return Asker()
+    lang, digits = user_settings(database(context), user.id)
+    return Asker(lang=lang, locale=user.language_code, digits=digits)
+
+
+def language_for(asker: Asker) -> str:
+    """The language for interface text: the user's choice, else their client's, else English."""
+    return asker.lang or language_of_locale(asker.locale) or DEFAULT_LANGUAGE
+
+
+def is_private(update: Update) -> bool:
+    """True in a one-to-one chat with the bot."""
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+async def send(message: Message, text: str, *, keyboard=None, quote: bool = False) -> None:
+    """Reply with plain `text` as escaped HTML, split at the limit; buttons on the last piece.
+
+    In groups the reply quotes the question so the thread stays readable.
+    """
+    pieces = html_pieces(text)
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
+        await message.get_bot().send_message(
+            chat_id=message.chat_id,
+            text=piece,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard if last else None,
+            reply_parameters=ReplyParameters(message.message_id,
+                                              allow_sending_without_reply=True)
+            if quote and i == 0 else None,
+            message_thread_id=message.message_thread_id if message.is_topic_message else None,
+        )
+
+
+async def cosmetic(call, what: str) -> None:
+    """Run a Bot API call that only improves looks; if Telegram refuses it, log and go on."""
+    try:
+        await call
+    except TelegramError as exc:
+        log.warning("%s failed: %s", what, exc)

@@ -1,0 +1,126 @@
+"""Questions: free text in private chats, /ask, mentions and replies in groups."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Message, MessageEntity, Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.answering import Outcome, Reply
+from bot.i18n.catalogs import translator
+from bot.kb.people import record_question
+from bot.text.language import LANGUAGES
+from bot.tg import keyboards
+from bot.tg.context import (
+    answerer,
+    asker_for,
+    cosmetic,
+    database,
+    is_private,
+    language_for,
+    send,
+)
+
+
+def _without_mention(message: Message, username: str) -> str:
+    """The message text with the bot's @mention taken out."""
+    text = message.text or message.caption or ""
+    return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
+
+
+def addressed_to_bot(message: Message, bot_id: int, username: str) -> bool:
+    """In a group, a message is for the bot if it mentions it or replies to it."""
+    replied = message.reply_to_message
+    if replied and replied.from_user and replied.from_user.id == bot_id:
+        return True
+    for entity, value in message.parse_entities([MessageEntity.MENTION]).items():
+        del entity
+        if value.lower() == f"@{username}".lower():
+            return True
+    return any(
+        entity.user and entity.user.id == bot_id
+        for entity in message.parse_entities([MessageEntity.TEXT_MENTION])
+    )
+
+
+async def reply_to_question(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                            question: str) -> None:
+    """Answer `question`, log it, and send the reply (with choices as buttons)."""
+    message = update.effective_message
+    asker = asker_for(update, context)
+    reply = answerer(context).answer(question, asker)
+    if reply.outcome != Outcome.EMPTY:
+        record_question(database(context), text=question, lang=reply.lang,
+                        chat_type=update.effective_chat.type, outcome=reply.outcome,
+                        entry_id=reply.entry_id, score=reply.score)
+    await send_reply(message, reply, quote=not is_private(update))
+
+
+async def send_reply(message: Message, reply: Reply, *, quote: bool) -> None:
+    """Send a Reply, with "did you mean" buttons when it has choices."""
+    keyboard = keyboards.choices_keyboard(reply.choices, reply.lang) if reply.choices else None
+    await send(message, reply.text, keyboard=keyboard, quote=quote)
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat, every text message is a question."""
+    await reply_to_question(update, context, update.effective_message.text or "")
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group, answer only what mentions the bot or replies to it; stay silent otherwise."""
+    message = update.effective_message
+    bot = context.bot
+    if not addressed_to_bot(message, bot.id, bot.username):
+        return
+    question = _without_mention(message, bot.username)
+    if not question:
+        lang = language_for(asker_for(update, context))
+        await send(message, translator(lang).gettext(
+            "Ask me a question after the mention, for example: /ask What is the halving?"),
+            quote=True)
+        return
+    await reply_to_question(update, context, question)
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask QUESTION, in any chat."""
+    question = " ".join(context.args or [])
+    if not question.strip():
+        lang = language_for(asker_for(update, context))
+        await send(update.effective_message, translator(lang).gettext(
+            "Write your question after the command, for example: /ask What is the halving?"),
+            quote=not is_private(update))
+        return
+    await reply_to_question(update, context, question)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice...: in a private chat, say that questions come as text."""
+    lang = language_for(asker_for(update, context))
+    await send(update.effective_message,
+               translator(lang).gettext("Please send your question as text, in Arabic or English."))
+
+
+async def choice_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A "did you mean" button: answer the chosen entry in place of the suggestion."""
+    query = update.callback_query
+    _, args = keyboards.parse(query.data)
+    asker = asker_for(update, context)
+    key, lang = ([*args, "", ""])[:2]
+    entry_id = answerer(context).keys.get(key)
+    lang = asker.lang or (lang if lang in LANGUAGES else language_for(asker))
+    if entry_id is None:
+        await cosmetic(query.answer(translator(lang).gettext(
+            "This choice is no longer available. Please ask again.")), "answerCallbackQuery")
+        return
+    reply = answerer(context).answer_entry(entry_id, asker, lang=lang)
+    await cosmetic(query.answer(), "answerCallbackQuery")
+    record_question(database(context), text=f"[choice] {entry_id}", lang=reply.lang,
+                    chat_type=update.effective_chat.type if update.effective_chat
+                    else ChatType.PRIVATE,
+                    outcome="chosen", entry_id=entry_id, score=1.0)
+    if query.message is not None:
+        await send(query.message, reply.text)

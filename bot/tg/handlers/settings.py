@@ -1,0 +1,124 @@
+"""/start, /help, /lang, /digits and /summary: the user's side of the bot."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from bot.i18n.catalogs import translator
+from bot.i18n.formatting import format_number
+from bot.kb.people import choose
+from bot.text.language import LANGUAGES, reading_locale
+from bot.tg import keyboards
+from bot.tg.context import answerer, asker_for, cosmetic, database, language_for, send
+
+
+def help_text(lang: str) -> str:
+    """What the bot does and how to use it, in `lang`."""
+    gettext = translator(lang).gettext
+    return "\n".join([
+        gettext("I answer questions about public Bitcoin miners turning to AI power, "
+                "in Arabic and English."),
+        "",
+        gettext("Just write your question. In a group, mention me or use /ask."),
+        "",
+        gettext("/ask QUESTION - ask a question (works in groups too)"),
+        gettext("/summary - a short summary of the story"),
+        gettext("/lang - choose the reply language"),
+        gettext("/digits - choose Latin or Arabic-Indic digits"),
+        gettext("/help - this message"),
+    ])
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: a greeting and the help text, in the user's language."""
+    lang = language_for(asker_for(update, context))
+    user = update.effective_user
+    gettext = translator(lang).gettext
+    name = user.first_name if user else ""
+    greeting = gettext("Hello, {name}!").format(name=name) if name else gettext("Hello!")
+    await send(update.effective_message, greeting + "\n\n" + help_text(lang))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help."""
+    await send(update.effective_message, help_text(language_for(asker_for(update, context))))
+
+
+async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/summary: the knowledge base's summary in the user's language."""
+    asker = asker_for(update, context)
+    text = answerer(context).summary(replace(asker, lang=language_for(asker)))
+    await send(update.effective_message, text)
+
+
+async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/lang [ar|en|auto]: set the reply language, or offer buttons to choose it."""
+    arg = (context.args or [""])[0].lower()
+    if arg in (*LANGUAGES, "auto"):
+        await _set_lang(update, context, arg, update.effective_message)
+        return
+    lang = language_for(asker_for(update, context))
+    await send(update.effective_message,
+               translator(lang).gettext("Choose the language of my replies:"),
+               keyboard=keyboards.language_keyboard())
+
+
+async def _set_lang(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str,
+                    message: Message) -> None:
+    """Remember the language choice and confirm it in the language now in force."""
+    chosen = None if choice == "auto" else choice
+    choose(database(context), update.effective_user.id, lang=chosen)
+    gettext = translator(language_for(asker_for(update, context))).gettext
+    text = (gettext("I will reply in the language of each question.") if chosen is None
+            else gettext("I will reply in English.") if chosen == "en"
+            else gettext("I will reply in Arabic."))
+    await send(message, text)
+
+
+async def lang_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A language button."""
+    query = update.callback_query
+    _, args = keyboards.parse(query.data)
+    await cosmetic(query.answer(), "answerCallbackQuery")
+    if args and args[0] in (*LANGUAGES, "auto") and query.message is not None:
+        await _set_lang(update, context, args[0], query.message)
+
+
+def _digits_example(lang: str, update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    asker = asker_for(update, context)
+    return format_number(1234.5, reading_locale(lang, asker.locale), asker.digits)
+
+
+async def digits_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/digits [latn|arab|auto]: choose how numbers are written."""
+    arg = (context.args or [""])[0].lower()
+    if arg in ("latn", "arab", "auto"):
+        await _set_digits(update, context, arg, update.effective_message)
+        return
+    lang = language_for(asker_for(update, context))
+    gettext = translator(lang).gettext
+    await send(update.effective_message, gettext("How should I write numbers?"),
+               keyboard=keyboards.digits_keyboard(gettext("Automatic")))
+
+
+async def _set_digits(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str,
+                      message: Message) -> None:
+    """Remember the digits choice and show an example number."""
+    choose(database(context), update.effective_user.id,
+           digits=None if choice == "auto" else choice)
+    lang = language_for(asker_for(update, context))
+    gettext = translator(lang).gettext
+    example = _digits_example(lang, update, context)
+    await send(message, gettext("Numbers will look like this: {example}").format(example=example))
+
+
+async def digits_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A digits button."""
+    query = update.callback_query
+    _, args = keyboards.parse(query.data)
+    await cosmetic(query.answer(), "answerCallbackQuery")
+    if args and args[0] in ("latn", "arab", "auto") and query.message is not None:
+        await _set_digits(update, context, args[0], query.message)

@@ -1,0 +1,54 @@
+"""Inline keyboards and the callback data they carry.
+
+Callback data names an action and an id, `action:arg[:arg]`, within Telegram's 64 bytes.
+It only says what was pressed; it never grants a right.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.answering import Choice
+
+ENTRY = "e"
+LANG = "lang"
+DIGITS = "digits"
+MAX_BUTTON_TEXT = 64
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= MAX_BUTTON_TEXT else text[: MAX_BUTTON_TEXT - 1] + "…"
+
+
+def choices_keyboard(choices: tuple[Choice, ...], lang: str) -> InlineKeyboardMarkup:
+    """One button per "did you mean" choice; pressing it answers that entry in `lang`."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_label(c.title), callback_data=f"{ENTRY}:{c.key}:{lang}")]
+         for c in choices]
+    )
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    """Pick the reply language; each language is named in itself."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton("العربية", callback_data=f"{LANG}:ar"),
+        InlineKeyboardButton("English", callback_data=f"{LANG}:en"),
+        InlineKeyboardButton("🔤 Auto / تلقائي", callback_data=f"{LANG}:auto"),
+    ]])
+
+
+def digits_keyboard(auto_label: str) -> InlineKeyboardMarkup:
+    """Pick Latin or Arabic-Indic digits, or follow the locale."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton("0123", callback_data=f"{DIGITS}:latn"),
+        InlineKeyboardButton("٠١٢٣", callback_data=f"{DIGITS}:arab"),
+        InlineKeyboardButton(auto_label, callback_data=f"{DIGITS}:auto"),
+    ]])
+
+
+def parse(data: str | None) -> tuple[str, list[str]]:
+    """Split callback data into its action and arguments ("", []) if it is not ours."""
+    if not data:
+        return "", []
+    action, *args = data.split(":")
+    return action, args
