@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
+
+from bot.paths import data_dir
 
 DOMAIN = "messages"
 
 
 def locales_dir() -> Path:
     """The compiled catalogs that ship inside the package."""
-    return Path(str(resources.files("bot.locales")))
+    return data_dir("locales")
 
 
 @lru_cache(maxsize=8)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bot.paths import data_dir
 from bot.text.language import LANGUAGES
 
 SOURCE_FILES = ("faq.yaml", "facts.yaml", "smalltalk.yaml", "summaries.yaml")
@@ -100,18 +100,22 @@ class _Node(dict):
 
 
 class _LineLoader(yaml.SafeLoader):
-    def construct_mapping(self, node, deep=False):  # type: ignore[override]
-        mapping = _Node(super().construct_mapping(node, deep=True))
-        mapping.line = node.start_mark.line + 1
-        mapping.lines = {
-            str(key.value): key.start_mark.line + 1 for key, _value in node.value
-        }
-        return mapping
+    """A safe YAML loader whose mappings are _Nodes carrying their line numbers."""
+
+
+def _construct_node(loader: _LineLoader, node: yaml.MappingNode) -> _Node:
+    mapping = _Node(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.lines = {str(key.value): key.start_mark.line + 1 for key, _value in node.value}
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_node)
 
 
 def default_sources() -> Path:
     """The curated knowledge that ships inside the package."""
-    return Path(str(resources.files("bot.knowledge")))
+    return data_dir("knowledge")
 
 
 class _Reader:
