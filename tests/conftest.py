@@ -1,0 +1,33 @@
+"""Shared fixtures: a real SQLite knowledge base compiled from the embedded sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answering import Answerer
+from bot.kb.build import build
+from bot.kb.store import connect
+
+
+@pytest.fixture(scope="session")
+def kb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A knowledge base file built once from the shipped YAML; tests must not write to it."""
+    path = tmp_path_factory.mktemp("kb") / "faqbot.db"
+    build(connect(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def answerer(kb_path: Path) -> Answerer:
+    """The answering core over the shipped knowledge."""
+    return Answerer(connect(kb_path))
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path, kb_path: Path):
+    """A private copy of the built knowledge base that a test may change."""
+    copy = tmp_path / "faqbot.db"
+    copy.write_bytes(kb_path.read_bytes())
+    return connect(copy)

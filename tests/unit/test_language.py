@@ -1,0 +1,34 @@
+"""The reply language follows the user's choice, then the question's script, then the client."""
+
+import pytest
+
+from bot.text.language import reading_locale, reply_language, script_language
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("كم جيجاواط؟", "ar"),
+        ("how many gigawatts", "en"),
+        ("ما هي إيرادات HIVE Digital", "ar"),  # a Latin name inside Arabic
+        ("what does تنصيف mean in english please", "en"),
+        ("123 ?!", None),
+        ("😀", None),
+    ],
+)
+def test_script_language(text: str, expected: str | None) -> None:
+    assert script_language(text) == expected
+
+
+def test_reply_language_order() -> None:
+    assert reply_language("hello", chosen="ar") == "ar"
+    assert reply_language("مرحبا", locale="en-US") == "ar"
+    assert reply_language("😀", locale="ar-EG") == "ar"
+    assert reply_language("😀", locale="fr") == "en"
+    assert reply_language("😀") == "en"
+
+
+def test_reading_locale_keeps_the_clients_region_only_for_its_language() -> None:
+    assert reading_locale("ar", "ar-EG") == "ar-EG"
+    assert reading_locale("en", "ar-EG") == "en"
+    assert reading_locale("ar", None) == "ar"
