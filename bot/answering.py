@@ -7,7 +7,7 @@ all call the same Answerer, so what `faqbot ask` and `faqbot eval` report is wha
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import sqlite_utils
@@ -52,9 +52,9 @@ class Thresholds:
     that the bot says it does not know.
     """
 
-    answer: float = 0.55
-    suggest: float = 0.33
-    margin: float = 0.04
+    answer: float = 0.30
+    suggest: float = 0.26
+    margin: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ class Reply:
     entry_id: str | None = None
     score: float = 0.0
     choices: tuple[Choice, ...] = field(default_factory=tuple)
+    guess: str | None = None
 
 
 def entry_key(entry_id: str) -> str:
@@ -137,17 +138,19 @@ class Answerer:
         best = candidates[0] if candidates else None
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         if best and best.score >= limits.answer and best.score - runner_up >= limits.margin:
-            return self.answer_entry(best.entry_id, asker, lang=lang, score=best.score)
+            return replace(self.answer_entry(best.entry_id, asker, lang=lang, score=best.score),
+                           guess=best.entry_id)
         choices = tuple(
             self.choice(c.entry_id, lang)
             for c in candidates[:MAX_CHOICES]
             if c.score >= limits.suggest and self.kinds.get(c.entry_id) != "smalltalk"
         )
+        guess = best.entry_id if best else None
+        score = best.score if best else 0.0
         if choices:
             return Reply(gettext("Did you mean one of these?"), lang, Outcome.SUGGEST,
-                         score=best.score if best else 0.0, choices=choices)
-        return Reply(self.fallback_text(lang), lang, Outcome.FALLBACK,
-                     score=best.score if best else 0.0)
+                         score=score, choices=choices, guess=guess)
+        return Reply(self.fallback_text(lang), lang, Outcome.FALLBACK, score=score, guess=guess)
 
     def fallback_text(self, lang: str) -> str:
         """Say politely that the bot does not know, and what it can answer."""

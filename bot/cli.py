@@ -12,6 +12,7 @@ import sqlite_utils
 from bot.answering import Answerer, Asker
 from bot.config import ConfigError, Settings, load_settings
 from bot.kb.build import build, ensure_built
+from bot.kb.imports import ImportProblem, plan_import, write_import
 from bot.kb.sources import SourceError
 from bot.kb.store import connect
 
@@ -84,6 +85,60 @@ def kb_build(sources: Path | None, db_path: Path | None) -> None:
             f"the knowledge sources have problems; the database was not changed:\n{exc}"
         ) from None
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@kb.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--skip-duplicates", is_flag=True,
+              help="Skip rows that repeat an earlier row instead of refusing the file.")
+@db_option
+def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
+    """Add labelled phrasings from FILE: CSV (intent,text[,lang][,answer]), QnA TSV or YAML.
+
+    Rows with the same intent form one entry. Any problem stops the import before anything
+    is written.
+    """
+    db = open_db(db_path)
+    try:
+        plan = plan_import(file, skip_duplicates=skip_duplicates)
+    except ImportProblem as exc:
+        raise click.ClickException(f"{exc}\nNothing was imported.") from None
+    total = len(plan.phrasings)
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+            counts = write_import(db, plan, progress=bar.update)
+    else:
+        counts = write_import(db, plan)
+    click.echo(f"{counts['entries']} new entries, {counts['phrasings']} new phrasings"
+               + (f", {counts['duplicates_skipped']} duplicates skipped"
+                  if counts["duplicates_skipped"] else ""))
+
+
+@cli.command("eval")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@db_option
+def eval_command(file: Path, as_json: bool, db_path: Path | None) -> None:
+    """Run every row of FILE (CSV: intent,text[,lang]) through the bot and report.
+
+    An empty intent or `oos` marks a question the bot should decline; `a|b` accepts either.
+    """
+    import json
+
+    from bot.matching.evaluate import evaluate, read_questions, render_report
+
+    try:
+        questions = read_questions(file)
+    except ImportProblem as exc:
+        raise click.ClickException(str(exc)) from None
+    answerer = Answerer(open_db(db_path))
+    if sys.stderr.isatty() and not as_json:
+        with click.progressbar(length=len(questions), label="evaluating",
+                               file=sys.stderr) as bar:
+            report = evaluate(answerer, questions, progress=bar.update)
+    else:
+        report = evaluate(answerer, questions)
+    click.echo(json.dumps(report, ensure_ascii=False) if as_json else render_report(report))
 
 
 @cli.command()

@@ -270,6 +270,32 @@ class _Reader:
                     )
 
 
+def _load(path: Path, reader: _Reader) -> Any:
+    """Parse one YAML file, recording a problem (and returning None) if it cannot be read."""
+    name = path.name
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except UnicodeDecodeError as exc:
+        reader.problems.append(Problem(name, 0, "file", f"is not UTF-8 text ({exc.reason})"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        reason = getattr(exc, "problem", None) or str(exc)
+        reader.problems.append(Problem(name, line, "yaml", reason))
+    return None
+
+
+def read_entries_file(path: Path) -> list[Entry]:
+    """Read one file of FAQ entries in the shape of faq.yaml (for imports)."""
+    reader = _Reader()
+    doc = _load(path, reader)
+    if not reader.problems:
+        reader.read_entries(path.name, doc, "entries", "faq")
+    if reader.problems:
+        raise SourceError(reader.problems)
+    return reader.knowledge.entries
+
+
 def read_sources(folder: Path | None = None) -> Knowledge:
     """Read and check every source file in `folder`; raise SourceError listing all problems."""
     folder = folder or default_sources()
@@ -282,16 +308,9 @@ def read_sources(folder: Path | None = None) -> Knowledge:
             if name != "smalltalk.yaml":
                 reader.problems.append(Problem(name, 0, "file", "is missing"))
             continue
-        try:
-            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-        except UnicodeDecodeError as exc:
-            reader.problems.append(Problem(name, 0, "file", f"is not UTF-8 text ({exc.reason})"))
-            continue
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark else 0
-            reason = getattr(exc, "problem", None) or str(exc)
-            reader.problems.append(Problem(name, line, "yaml", reason))
+        problems_before = len(reader.problems)
+        doc = _load(path, reader)
+        if len(reader.problems) > problems_before:
             continue
         if name == "summaries.yaml":
             reader.read_summaries(name, doc)

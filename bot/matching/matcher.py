@@ -1,13 +1,22 @@
-"""Scores a question against every entry's phrasings and says how sure it is.
+"""Scores a question against every entry and says how sure it is.
 
-Evidence comes from two places: TF-IDF over character n-grams (robust to typos, clitics
-and dialect spellings) and words (robust to word order), compared by cosine similarity
-with every phrasing and aggregated per entry; and rapidfuzz's token-set ratio against the
-best candidates' phrasings, which rescues short questions with a misspelt word.
+Three kinds of evidence, all over the same normalized text:
+- a linear classifier (multinomial logistic regression) on TF-IDF character n-grams (robust
+  to typos, clitics and dialect spellings) and word n-grams, learned from the knowledge
+  base's own phrasings: it weighs what distinguishes one entry from the others;
+- the cosine similarity of the question with each phrasing, aggregated per entry (the best
+  one): close paraphrases of a stored phrasing win even when the classifier hesitates;
+- coverage: how much of the question (weighted by how informative each word is) the knowledge
+  base has ever seen, a word with a typo counting through rapidfuzz. A question about the
+  weather shares "what is the" with everything and nothing else, so its coverage is low.
+
+confidence = (classifier probability + best cosine) / 2 × coverage, in [0, 1].
 """
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +24,13 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+CHAR_WEIGHT = 0.6
+WORD_WEIGHT = 0.4
+FUZZY_WORD_CUTOFF = 80
+MIN_FUZZY_WORD = 4
+CLASSIFIER_C = 20.0
 
 
 @dataclass(frozen=True)
@@ -25,57 +41,165 @@ class Candidate:
     score: float
 
 
+def _char_vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                           dtype=np.float32)
+
+
+def _word_vectorizer(ngrams: tuple[int, int] = (1, 2)) -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="word", ngram_range=ngrams, token_pattern=r"(?u)\b\w+\b",
+                           sublinear_tf=True, dtype=np.float32)
+
+
+def _restore(vectorizer: TfidfVectorizer, terms: list[str], idf: np.ndarray) -> TfidfVectorizer:
+    vectorizer.vocabulary_ = {term: i for i, term in enumerate(terms)}
+    vectorizer.idf_ = idf
+    return vectorizer
+
+
 class Matcher:
     """A fitted index over the phrasings of a knowledge base."""
 
-    def __init__(self, entry_ids: Sequence[str], phrasings: Sequence[str],
-                 owners: np.ndarray) -> None:
-        self.entry_ids = list(entry_ids)
-        self.phrasings = list(phrasings)
+    def __init__(self, *, entry_ids: list[str], chars: TfidfVectorizer, words: TfidfVectorizer,
+                 phrasings: sparse.csr_matrix, owners: np.ndarray, coef: np.ndarray | None,
+                 intercept: np.ndarray | None, word_idf: dict[str, float]) -> None:
+        self.entry_ids = entry_ids
+        self.chars = chars
+        self.words = words
+        self.phrasings = phrasings
         self.owners = owners
-        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
-                                      sublinear_tf=True, min_df=1)
-        self._words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2),
-                                      token_pattern=r"(?u)\b\w+\b", sublinear_tf=True)
-        if self.phrasings:
-            self._matrix = self._stack(
-                self._chars.fit_transform(self.phrasings),
-                self._words.fit_transform(self.phrasings),
-            )
+        self.coef = coef
+        self.intercept = intercept
+        self.word_idf = word_idf
+        self._vocabulary = list(word_idf)
+        self._unknown_idf = max(word_idf.values(), default=1.0) + 1.0
 
     @classmethod
     def fit(cls, pairs: Sequence[tuple[str, str]]) -> Matcher:
-        """Index (entry_id, normalized phrasing) pairs."""
+        """Learn from (entry_id, normalized phrasing) pairs."""
+        texts = [text for _, text in pairs]
         entry_ids = sorted({entry_id for entry_id, _ in pairs})
         position = {entry_id: i for i, entry_id in enumerate(entry_ids)}
         owners = np.array([position[entry_id] for entry_id, _ in pairs], dtype=np.int32)
-        return cls(entry_ids, [text for _, text in pairs], owners)
+        chars, words = _char_vectorizer(), _word_vectorizer()
+        if not texts:
+            return cls(entry_ids=[], chars=chars, words=words,
+                       phrasings=sparse.csr_matrix((0, 0), dtype=np.float32), owners=owners,
+                       coef=None, intercept=None, word_idf={})
+        matrix = cls._stack(chars.fit_transform(texts), words.fit_transform(texts))
+        coef = intercept = None
+        if len(entry_ids) > 1:
+            model = LogisticRegression(C=CLASSIFIER_C, max_iter=1000)
+            model.fit(matrix, owners)
+            coef = model.coef_.astype(np.float32)
+            intercept = model.intercept_.astype(np.float32)
+        counter = _word_vectorizer((1, 1)).fit(texts)
+        word_idf = dict(zip(counter.get_feature_names_out().tolist(),
+                            counter.idf_.astype(float).tolist(), strict=True))
+        return cls(entry_ids=entry_ids, chars=chars, words=words, phrasings=matrix,
+                   owners=owners, coef=coef, intercept=intercept, word_idf=word_idf)
 
     @staticmethod
     def _stack(chars: sparse.spmatrix, words: sparse.spmatrix) -> sparse.csr_matrix:
-        # Equal weight to both views; rows stay unit length.
-        return sparse.hstack([chars * np.sqrt(0.6), words * np.sqrt(0.4)]).tocsr()
+        # Rows stay unit length: each view is unit length, weighted by sqrt of its share.
+        return sparse.hstack(
+            [chars * np.sqrt(CHAR_WEIGHT), words * np.sqrt(WORD_WEIGHT)], format="csr"
+        ).astype(np.float32)
 
-    def _vector(self, normalized: str) -> sparse.csr_matrix:
-        return self._stack(self._chars.transform([normalized]),
-                           self._words.transform([normalized]))
+    def vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """TF-IDF vectors of normalized texts."""
+        return self._stack(self.chars.transform(texts), self.words.transform(texts))
+
+    def coverage(self, normalized: str) -> float:
+        """The share of the question's information the knowledge base has seen, in [0, 1]."""
+        words = normalized.split()
+        if not words:
+            return 0.0
+        seen = total = 0.0
+        for word in words:
+            idf = self.word_idf.get(word)
+            if idf is not None:
+                seen += idf
+                total += idf
+                continue
+            match = None
+            if len(word) >= MIN_FUZZY_WORD:
+                match = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio,
+                                           score_cutoff=FUZZY_WORD_CUTOFF)
+            if match:
+                idf = self.word_idf[match[0]]
+                seen += idf * match[1] / 100
+                total += idf
+            else:
+                total += self._unknown_idf
+        return seen / total
+
+    def probabilities(self, vectors: sparse.csr_matrix) -> np.ndarray:
+        """The classifier's probability of each entry, one row per question."""
+        if self.coef is None:
+            return np.ones((vectors.shape[0], len(self.entry_ids)), dtype=np.float32)
+        logits = vectors @ self.coef.T + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def similarities(self, vectors: sparse.csr_matrix) -> np.ndarray:
+        """The best cosine similarity with each entry's phrasings, one row per question."""
+        sims = (vectors @ self.phrasings.T).toarray()
+        best = np.zeros((vectors.shape[0], len(self.entry_ids)), dtype=np.float32)
+        for row in range(sims.shape[0]):
+            np.maximum.at(best[row], self.owners, sims[row])
+        return best
 
     def rank(self, normalized: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a normalized question, most likely first."""
-        if not normalized or not self.phrasings:
-            return []
-        sims = (self._matrix @ self._vector(normalized).T).toarray().ravel()
-        best = np.zeros(len(self.entry_ids))
-        np.maximum.at(best, self.owners, sims)
-        top = np.argsort(-best)[: max(limit, 8)]
-        scored = []
-        for index in top:
-            if best[index] <= 0:
-                continue
-            mine = [self.phrasings[i] for i in np.flatnonzero(self.owners == index)]
-            fuzzy = process.extractOne(normalized, mine, scorer=fuzz.token_set_ratio)
-            fuzzy_score = fuzzy[1] / 100 if fuzzy else 0.0
-            scored.append(Candidate(self.entry_ids[index],
-                                    float(0.75 * best[index] + 0.25 * fuzzy_score ** 2)))
-        scored.sort(key=lambda c: -c.score)
-        return scored[:limit]
+        return self.rank_many([normalized], limit)[0]
+
+    def rank_many(self, questions: Sequence[str], limit: int = 5) -> list[list[Candidate]]:
+        """rank() for many questions at once (one matrix product for all of them)."""
+        if not self.entry_ids:
+            return [[] for _ in questions]
+        vectors = self.vectors(questions)
+        scores = (self.probabilities(vectors) + self.similarities(vectors)) / 2
+        ranked = []
+        for row, question in enumerate(questions):
+            coverage = self.coverage(question)
+            top = np.argsort(-scores[row])[:limit]
+            ranked.append([Candidate(self.entry_ids[i], float(scores[row, i] * coverage))
+                           for i in top if scores[row, i] * coverage > 0])
+        return ranked
+
+    def to_bytes(self) -> bytes:
+        """The fitted index as one blob (numpy arrays, no pickle) for the database."""
+        meta = {"entry_ids": self.entry_ids,
+                "chars": self.chars.get_feature_names_out().tolist(),
+                "words": self.words.get_feature_names_out().tolist(),
+                "word_idf": self.word_idf}
+        arrays = {"meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8),
+                  "char_idf": self.chars.idf_, "word_view_idf": self.words.idf_,
+                  "data": self.phrasings.data, "indices": self.phrasings.indices,
+                  "indptr": self.phrasings.indptr,
+                  "shape": np.array(self.phrasings.shape), "owners": self.owners}
+        if self.coef is not None:
+            arrays.update(coef=self.coef, intercept=self.intercept)
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Matcher:
+        """An index saved by to_bytes()."""
+        arrays = np.load(io.BytesIO(blob), allow_pickle=False)
+        meta = json.loads(arrays["meta"].tobytes().decode())
+        return cls(
+            entry_ids=meta["entry_ids"],
+            chars=_restore(_char_vectorizer(), meta["chars"], arrays["char_idf"]),
+            words=_restore(_word_vectorizer(), meta["words"], arrays["word_view_idf"]),
+            phrasings=sparse.csr_matrix(
+                (arrays["data"], arrays["indices"], arrays["indptr"]),
+                shape=tuple(arrays["shape"])),
+            owners=arrays["owners"],
+            coef=arrays["coef"] if "coef" in arrays else None,
+            intercept=arrays["intercept"] if "intercept" in arrays else None,
+            word_idf=meta["word_idf"],
+        )

@@ -1,0 +1,241 @@
+"""Importing labelled phrasings: CSV (`intent,text[,lang][,answer]`), QnA-Maker TSV, YAML.
+
+Every row is read and checked before anything is written; one problem anywhere stops the
+import with a message naming the line, and the database is left as it was. Rows with the
+same intent become one entry; a phrasing's language is detected from its script when the
+file does not say.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.kb.build import now
+from bot.kb.sources import SourceError, read_entries_file
+from bot.text.language import LANGUAGES, script_language
+from bot.text.normalize import normalize
+
+MAX_TEXT = 4096
+MAX_ANSWER = 32768
+MAX_FIELD = 1 << 20
+INTENT_COLUMNS = ("intent", "label", "category", "intent_name", "class")
+TEXT_COLUMNS = ("text", "question", "utterance", "phrasing", "query", "sentence")
+IMPORTED = "imported"
+
+
+class ImportProblem(ValueError):
+    """The file cannot be imported; the message names the line and the problem."""
+
+
+@dataclass
+class Phrasing:
+    """One labelled question from a file."""
+
+    line: int
+    intent: str
+    text: str
+    lang: str | None = None
+    answer: str | None = None
+
+
+@dataclass
+class ImportPlan:
+    """What a file will add, checked and grouped, ready to write."""
+
+    source: str
+    phrasings: list[Phrasing] = field(default_factory=list)
+    skipped_duplicates: int = 0
+
+    @property
+    def intents(self) -> set[str]:
+        return {p.intent for p in self.phrasings}
+
+
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    if not data.strip():
+        raise ImportProblem(f"{path.name}: the file is empty")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportProblem(
+            f"{path.name}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8 and import it again"
+        ) from None
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> int | None:
+    lowered = [h.strip().lower() for h in header]
+    for name in names:
+        if name in lowered:
+            return lowered.index(name)
+    return None
+
+
+def _rows(text: str, name: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    csv.field_size_limit(MAX_FIELD)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportProblem(f"{name}:{reader.line_num}: {exc}") from None
+        yield reader.line_num, row
+
+
+def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
+    """Read a CSV or TSV of labelled phrasings, checking every row.
+
+    With `require_intent=False` an empty intent is kept (evaluation files mark questions
+    the bot must decline that way).
+    """
+    text = _decode(path)
+    name = path.name
+    delimiter = "\t" if path.suffix.lower() == ".tsv" or "\t" in text.split("\n", 1)[0] else ","
+    rows = _rows(text, name, delimiter)
+    try:
+        _, header = next(rows)
+    except StopIteration:
+        raise ImportProblem(f"{name}: the file is empty") from None
+    intent_at = _column(header, INTENT_COLUMNS)
+    text_at = _column(header, TEXT_COLUMNS)
+    lang_at = _column(header, ("lang", "language"))
+    answer_at = _column(header, ("answer", "response"))
+    qna = intent_at is None and answer_at is not None and text_at is not None
+    missing = [what for what, at in (("intent", intent_at if not qna else 0), ("text", text_at))
+               if at is None]
+    if missing:
+        raise ImportProblem(
+            f"{name}:1: missing column {' and '.join(missing)}; the header must name "
+            f"{' and '.join(missing)} (found: {', '.join(h.strip() for h in header) or 'nothing'})"
+        )
+    phrasings = []
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(header):
+            row = row + [""] * (len(header) - len(row))
+        question = row[text_at].strip()
+        answer = row[answer_at].strip() if answer_at is not None else None
+        intent = ("qna-" + hashlib.blake2s(answer.encode(), digest_size=5).hexdigest()
+                  if qna and answer else row[intent_at].strip() if not qna else "")
+        if not intent and require_intent:
+            raise ImportProblem(f"{name}:{line}: the intent is empty")
+        if not question:
+            raise ImportProblem(f"{name}:{line}: the text is empty")
+        if len(question) > MAX_TEXT:
+            raise ImportProblem(f"{name}:{line}: the text is {len(question):,} characters long; "
+                               f"a phrasing may have at most {MAX_TEXT:,}")
+        if answer and len(answer) > MAX_ANSWER:
+            raise ImportProblem(f"{name}:{line}: the answer is {len(answer):,} characters long; "
+                               f"at most {MAX_ANSWER:,}")
+        lang = row[lang_at].strip().lower()[:2] if lang_at is not None else None
+        if lang and lang not in LANGUAGES:
+            raise ImportProblem(f"{name}:{line}: language {row[lang_at]!r} is not ar or en")
+        phrasings.append(Phrasing(line, intent, question, lang or None, answer or None))
+    if not phrasings:
+        raise ImportProblem(f"{name}: the file has a header but no rows")
+    return phrasings
+
+
+def read_yaml(path: Path) -> list[Phrasing]:
+    """Read entries in the project's own YAML shape (a faq.yaml-like file)."""
+    try:
+        entries = read_entries_file(path)
+    except SourceError as exc:
+        raise ImportProblem(str(exc)) from None
+    phrasings = []
+    for entry in entries:
+        for lang, wording in entry.wordings.items():
+            for text in (wording.title, *wording.phrasings):
+                phrasings.append(Phrasing(0, entry.id, text, lang, wording.answer))
+    return phrasings
+
+
+def plan_import(path: Path, *, skip_duplicates: bool = False) -> ImportPlan:
+    """Read and check a file; raise ImportProblem on the first problem."""
+    if not path.is_file():
+        raise ImportProblem(f"{path}: no such file")
+    phrasings = read_yaml(path) if path.suffix.lower() in (".yaml", ".yml") else read_table(path)
+    plan = ImportPlan(source=path.name)
+    seen: dict[tuple[str, str], int] = {}
+    for phrasing in phrasings:
+        phrasing.lang = phrasing.lang or script_language(phrasing.text)
+        key = (phrasing.intent, normalize(phrasing.text))
+        if key in seen:
+            if not skip_duplicates:
+                raise ImportProblem(
+                    f"{path.name}:{phrasing.line}: duplicate row, the same intent and text "
+                    f"as line {seen[key]}; remove it or import with --skip-duplicates")
+            plan.skipped_duplicates += 1
+            continue
+        seen[key] = phrasing.line
+        plan.phrasings.append(phrasing)
+    fallback_lang = _majority_language(plan.phrasings)
+    for phrasing in plan.phrasings:
+        phrasing.lang = phrasing.lang or fallback_lang
+    return plan
+
+
+def _majority_language(phrasings: list[Phrasing]) -> str:
+    counts = {lang: 0 for lang in LANGUAGES}
+    for phrasing in phrasings:
+        if phrasing.lang in counts:
+            counts[phrasing.lang] += 1
+    return max(counts, key=counts.get) if any(counts.values()) else LANGUAGES[1]
+
+
+def write_import(db: sqlite_utils.Database, plan: ImportPlan,
+                 progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Add the plan's entries and phrasings in one transaction; existing ones are kept."""
+    stamp = now()
+    known = {row[0] for row in db.execute("SELECT id FROM entries")}
+    titled = {(r[0], r[1]) for r in db.execute("SELECT entry_id, lang FROM answers")}
+    new_entries = sorted(plan.intents - known)
+    added = 0
+    with db.atomic():
+        db["entries"].insert_all(
+            ({"id": intent, "kind": "faq", "origin": IMPORTED, "source": plan.source,
+              "active": 1, "created_at": stamp, "updated_at": stamp} for intent in new_entries),
+        )
+        before = db["phrasings"].count
+        batch = []
+        for phrasing in plan.phrasings:
+            key = (phrasing.intent, phrasing.lang)
+            if key not in titled:
+                titled.add(key)
+                db["answers"].insert({"entry_id": phrasing.intent, "lang": phrasing.lang,
+                                      "title": phrasing.text, "text": phrasing.answer},
+                                     ignore=True)
+            elif phrasing.answer:
+                db.execute("UPDATE answers SET text = ? WHERE entry_id = ? AND lang = ? "
+                           "AND text IS NULL", [phrasing.answer, *key])
+            normalized = normalize(phrasing.text)
+            if normalized:
+                batch.append({"entry_id": phrasing.intent, "lang": phrasing.lang,
+                              "text": phrasing.text, "normalized": normalized,
+                              "origin": IMPORTED})
+            if len(batch) >= 1000:
+                db["phrasings"].insert_all(batch, ignore=True)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        db["phrasings"].insert_all(batch, ignore=True)
+        if progress:
+            progress(len(batch))
+        added = db["phrasings"].count - before
+        db.execute("UPDATE entries SET updated_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+                   [stamp, json.dumps(sorted(plan.intents), ensure_ascii=False)])
+    return {"entries": len(new_entries), "phrasings": added,
+            "duplicates_skipped": plan.skipped_duplicates}

@@ -1,0 +1,133 @@
+"""The `eval` report: labelled questions through the same path the bot answers by.
+
+Each row of a CSV names the intent (entry id) it should get, or nothing / `oos` for a
+question the bot must decline. `a|b` accepts either entry, for questions that two entries
+answer equally well. The figures are what users would get: a row counts as correct only
+when the bot answers it, with the right entry, at its current thresholds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.answering import Answerer, Outcome
+from bot.kb.imports import read_table
+from bot.text.language import script_language
+
+OUT_OF_SCOPE = {"", "oos", "out_of_scope", "none"}
+
+
+@dataclass(frozen=True)
+class LabelledQuestion:
+    """A question and the entries that count as a correct answer (empty: must decline)."""
+
+    text: str
+    intents: frozenset[str]
+    lang: str | None = None
+
+
+def labelled(intent: str, text: str, lang: str | None = None) -> LabelledQuestion:
+    """Parse a row's intent cell ("" / "oos" for out of scope, "a|b" for either)."""
+    intent = (intent or "").strip()
+    intents = frozenset() if intent.lower() in OUT_OF_SCOPE else frozenset(
+        part.strip() for part in intent.split("|") if part.strip())
+    return LabelledQuestion(text, intents, (lang or "").strip() or None)
+
+
+def read_questions(path: Path) -> list[LabelledQuestion]:
+    """The rows of an evaluation CSV (`intent,text[,lang]`), checked like an import."""
+    return [labelled(row.intent, row.text, row.lang)
+            for row in read_table(path, require_intent=False)]
+
+
+def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
+             progress: Callable[[int], None] | None = None) -> dict:
+    """Answer every question and summarise: accuracy per language, declines, confusions."""
+    total = Counter()
+    correct = Counter()
+    fallback = Counter()
+    suggested = Counter()
+    oos = Counter()
+    top1 = 0
+    confusions: Counter[tuple[str, str]] = Counter()
+    latencies = []
+    for question in questions:
+        started = time.perf_counter()
+        reply = answerer.answer(question.text)
+        latencies.append(time.perf_counter() - started)
+        if progress:
+            progress(1)
+        lang = question.lang or script_language(question.text) or "other"
+        if not question.intents:
+            oos["n"] += 1
+            oos["rejected"] += reply.outcome in (Outcome.FALLBACK, Outcome.EMPTY)
+            oos["suggested"] += reply.outcome == Outcome.SUGGEST
+            continue
+        total[lang] += 1
+        answered = reply.outcome in (Outcome.ANSWER, Outcome.SMALLTALK)
+        fallback[lang] += reply.outcome in (Outcome.FALLBACK, Outcome.EMPTY)
+        suggested[lang] += reply.outcome == Outcome.SUGGEST
+        if answered and reply.entry_id in question.intents:
+            correct[lang] += 1
+        elif answered:
+            expected = min(question.intents)
+            confusions[(expected, reply.entry_id or "")] += 1
+        top1 += reply.guess in question.intents
+    n_in = sum(total.values())
+    ms = np.array(latencies) * 1000 if latencies else np.zeros(1)
+    return {
+        "n": n_in + oos["n"],
+        "n_in_scope": n_in,
+        "accuracy": _share(sum(correct.values()), n_in),
+        "per_lang": {lang: {"n": total[lang], "accuracy": _share(correct[lang], total[lang]),
+                            "fallback": _share(fallback[lang], total[lang]),
+                            "suggested": _share(suggested[lang], total[lang])}
+                     for lang in sorted(total)},
+        "fallback_rate": _share(sum(fallback.values()), n_in),
+        "suggest_rate": _share(sum(suggested.values()), n_in),
+        "top1": _share(top1, n_in),
+        "oos_n": oos["n"],
+        "oos_rejected": _share(oos["rejected"], oos["n"]),
+        "oos_suggested": _share(oos["suggested"], oos["n"]),
+        "confused": [{"expected": a, "answered": b, "count": c}
+                     for (a, b), c in confusions.most_common(10)],
+        "latency_ms": {"p50": round(float(np.percentile(ms, 50)), 3),
+                       "p99": round(float(np.percentile(ms, 99)), 3),
+                       "mean": round(float(ms.mean()), 3)},
+        "questions_per_second": round(len(latencies) / max(sum(latencies), 1e-9), 1),
+    }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def render_report(report: dict) -> str:
+    """The report as a few readable lines."""
+
+    def pct(value: float | None) -> str:
+        return "n/a" if value is None else f"{value * 100:.1f}%"
+
+    lines = [f"questions: {report['n']} ({report['n_in_scope']} in scope, "
+             f"{report['oos_n']} out of scope)",
+             f"accuracy: {pct(report['accuracy'])}   best guess right: {pct(report['top1'])}   "
+             f"fallback: {pct(report['fallback_rate'])}   "
+             f"did-you-mean: {pct(report['suggest_rate'])}"]
+    for lang, figures in report["per_lang"].items():
+        lines.append(f"  {lang}: {pct(figures['accuracy'])} of {figures['n']}, fallback "
+                     f"{pct(figures['fallback'])}, did-you-mean {pct(figures['suggested'])}")
+    lines.append(f"out of scope declined: {pct(report['oos_rejected'])}")
+    latency = report["latency_ms"]
+    lines.append(f"latency: p50 {latency['p50']:.2f} ms, p99 {latency['p99']:.2f} ms, "
+                 f"{report['questions_per_second']:.0f} questions/s")
+    if report["confused"]:
+        lines.append("most confused (expected -> answered):")
+        lines += [f"  {c['count']:>4}  {c['expected']} -> {c['answered']}"
+                  for c in report["confused"]]
+    return "\n".join(lines)
