@@ -199,7 +199,7 @@ class Matcher:
                 (arrays["data"], arrays["indices"], arrays["indptr"]),
                 shape=tuple(arrays["shape"])),
             owners=arrays["owners"],
-            coef=arrays["coef"] if "coef" in arrays else None,
-            intercept=arrays["intercept"] if "intercept" in arrays else None,
+            coef=arrays.get("coef", None),
+            intercept=arrays.get("intercept", None),
             word_idf=meta["word_idf"],
         )
