@@ -15,8 +15,8 @@ import sqlite_utils
 from bot.i18n.catalogs import translator
 from bot.i18n.formatting import bidi_fix, format_fact
 from bot.kb.sources import PLACEHOLDER, Fact
-from bot.kb.store import knowledge_version
-from bot.matching.matcher import Candidate, Matcher
+from bot.matching.index import load_index
+from bot.matching.matcher import Candidate
 from bot.text.language import LANGUAGES, reading_locale, reply_language
 from bot.text.normalize import normalize
 
@@ -54,7 +54,7 @@ class Thresholds:
 
     answer: float = 0.30
     suggest: float = 0.26
-    margin: float = 0.0
+    margin: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -108,14 +108,7 @@ class Answerer:
                 "SELECT entry_id, entity, attribute, value, unit, currency, period FROM facts")
         }
         self.keys = {entry_key(entry_id): entry_id for entry_id in self.kinds}
-        pairs = [
-            (entry_id, normalized)
-            for entry_id, normalized in db.execute(
-                "SELECT p.entry_id, p.normalized FROM phrasings p JOIN entries e "
-                "ON e.id = p.entry_id WHERE e.active ORDER BY p.id")
-        ]
-        self.matcher = Matcher.fit(pairs)
-        self.version = knowledge_version(db)
+        self.matcher, self.version = load_index(db)
         self.examples = [
             entry_id for (entry_id,) in db.execute(
                 "SELECT id FROM entries WHERE active AND kind = 'faq' ORDER BY rowid LIMIT 3")

@@ -178,6 +178,7 @@ def console(db_path: Path | None) -> None:
     """Chat with the real bot in this terminal, through a local Bot API; no token needed."""
     from bot.tg.console import run_console
 
+    logging.getLogger().setLevel(logging.WARNING)
     run_console(open_db(db_path))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -9,13 +10,16 @@ import pytest
 from bot.answering import Answerer
 from bot.kb.build import build
 from bot.kb.store import connect
+from bot.matching.index import build_index
 
 
 @pytest.fixture(scope="session")
 def kb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A knowledge base file built once from the shipped YAML; tests must not write to it."""
     path = tmp_path_factory.mktemp("kb") / "faqbot.db"
-    build(connect(path))
+    db = connect(path)
+    build(db)
+    build_index(db)
     return path
 
 
@@ -29,5 +33,8 @@ def answerer(kb_path: Path) -> Answerer:
 def fresh_db(tmp_path: Path, kb_path: Path):
     """A private copy of the built knowledge base that a test may change."""
     copy = tmp_path / "faqbot.db"
-    copy.write_bytes(kb_path.read_bytes())
+    source, target = sqlite3.connect(kb_path), sqlite3.connect(copy)
+    source.backup(target)  # the WAL may hold what the main file does not yet
+    source.close()
+    target.close()
     return connect(copy)

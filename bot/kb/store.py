@@ -9,6 +9,7 @@ runtime data and survive rebuilding the curated knowledge.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import sqlite_utils
@@ -60,6 +61,14 @@ def m001_knowledge(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
+@migrations()
+def m002_matcher_index(db: sqlite_utils.Database) -> None:
+    """Derived data: the fitted matcher, keyed by the knowledge version it was built from."""
+    db["matcher_index"].create(
+        {"version": str, "built_at": str, "seconds": float, "data": bytes}, pk="version"
+    )
+
+
 def connect(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path` with the schema up to date.
 
@@ -69,7 +78,9 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     path = Path(path)
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
+    # One connection, used by one thread at a time: the bot's event loop, or the console's
+    # bot thread after the main thread opened it.
+    db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))
     db.execute("PRAGMA busy_timeout = 5000")
     db.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":

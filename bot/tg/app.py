@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.answering import Answerer
+from bot.answering import Answerer, Asker
 from bot.i18n.catalogs import translator
 from bot.text.language import LANGUAGES
 from bot.tg import keyboards
@@ -86,7 +86,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if not is_private(update):
         return
-    lang = language_for(asker_for(update, context))
+    try:
+        lang = language_for(asker_for(update, context))
+    except Exception:  # the failure may be the database itself
+        user = update.effective_user
+        lang = language_for(Asker(locale=user.language_code if user else None))
     await cosmetic(
         send(update.effective_message, translator(lang).gettext(
             "Sorry, something went wrong on my side. Please try again in a moment.")),

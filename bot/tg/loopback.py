@@ -32,6 +32,10 @@ Known, deliberate deviations from Telegram:
   is correct by the documentation, not just by Telegram's leniency.
 * Webhooks are stored and reported but never called; updates stay queued for getUpdates.
 * URLs are auto-detected only with an explicit scheme or a ``www.`` prefix.
+* Text and caption limits (4096 / 1024) are counted in UTF-16 code units, which is never more
+  lenient than Telegram.
+* Error descriptions follow Telegram's wording; a few rare ones (marked "approximate" in the
+  code) are best guesses.
 """
 
 import asyncio
@@ -42,6 +46,7 @@ import logging
 import math
 import re
 import secrets
+import select
 import socket
 import threading
 import time
@@ -743,9 +748,11 @@ def _normalize(values: Mapping[str, Any], files: Mapping[str, _Upload]) -> JSOND
 class _Params:
     """Typed access to one request's parameters, whatever the body encoding was."""
 
-    def __init__(self, values: Mapping[str, Any], files: Mapping[str, _Upload]):
+    def __init__(self, values: Mapping[str, Any], files: Mapping[str, _Upload],
+                 alive: Callable[[], bool] = lambda: True):
         self.values = dict(values)
         self.files = dict(files)
+        self.alive = alive  # False once the client hung up (checked by long polls)
 
     def has(self, name: str) -> bool:
         return self.values.get(name) is not None or name in self.files
@@ -922,6 +929,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "LoopbackBotAPI/1.0"
     timeout = 120  # idle keep-alive connections are dropped after this
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms stalls
     server: _Server
 
     def setup(self) -> None:
@@ -957,11 +965,20 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def _client_alive(self) -> bool:
+        """False once the client closed the connection (e.g. a cancelled long poll)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return not readable or bool(self.connection.recv(1, socket.MSG_PEEK))
+        except (OSError, ValueError):
+            return False
+
     def _serve(self) -> None:
         api = self.server.api
         try:
             body = self._read_body()
-            status, content_type, payload = api._handle_http(self.path, self.headers, body)
+            status, content_type, payload = api._handle_http(self.path, self.headers, body,
+                                                             self._client_alive)
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
@@ -1125,8 +1142,8 @@ class LoopbackBotAPI:
             return ApiError(401, "Unauthorized")
         return ApiError(404, "Not Found")  # Telegram's answer to a malformed token
 
-    def _handle_http(self, raw_path: str, headers: Mapping[str, str],
-                     body: bytes) -> tuple[int, str, bytes]:
+    def _handle_http(self, raw_path: str, headers: Mapping[str, str], body: bytes,
+                     alive: Callable[[], bool] = lambda: True) -> tuple[int, str, bytes]:
         split = urllib.parse.urlsplit(raw_path)
         path = urllib.parse.unquote(split.path)
         if path.startswith("/file/bot"):
@@ -1160,10 +1177,10 @@ class LoopbackBotAPI:
                 self._errors.append((method, 404, "Not Found"))
                 self._cond.notify_all()
             return _json_response(404, ApiError(404, "Not Found").envelope())
-        return self._call(canonical, values, files)
+        return self._call(canonical, values, files, alive)
 
-    def _call(self, method: str, values: JSONDict,
-              files: dict[str, _Upload]) -> tuple[int, str, bytes]:
+    def _call(self, method: str, values: JSONDict, files: dict[str, _Upload],
+              alive: Callable[[], bool]) -> tuple[int, str, bytes]:
         polling = method == "getUpdates"
         with self._cond:
             if not polling:
@@ -1172,7 +1189,7 @@ class LoopbackBotAPI:
             self._current_method = method
             try:
                 self._check_injected_failure(method)
-                params = _Params(values, files)
+                params = _Params(values, files, alive)
                 self._check_flood(method, params)
                 result = getattr(self, _METHODS[method])(params)
             except ApiError as exc:
@@ -1328,7 +1345,7 @@ class LoopbackBotAPI:
         entities = _sort_entities(entities + detect_entities(text, entities))
         if not text and empty is not None:
             raise _bad(empty)
-        if len(text) > limit:
+        if _u16(text) > limit:  # UTF-16 units: never more lenient than Telegram
             raise _bad(too_long)
         return text, entities
 
@@ -1566,13 +1583,15 @@ class LoopbackBotAPI:
         while True:
             if self._closing:
                 return []
+            if timeout and not params.alive():
+                return []  # the client gave up (PTB cancels its poll on shutdown): drop quietly
             if generation != self._poll_generation:
                 raise ApiError(409, f"Conflict: {self._poll_reason}")
             batch = self._updates[:limit]
             remaining = deadline - time.monotonic()
             if batch or remaining <= 0:
                 break
-            self._cond.wait(remaining)
+            self._cond.wait(min(remaining, 0.25))
         if batch:
             self._delivered_upto = max(self._delivered_upto, batch[-1]["update_id"])
             self._last_activity = time.monotonic()

@@ -1,0 +1,259 @@
+"""The real bot over HTTP: python-telegram-bot's Application with every handler, polling a
+Bot API server on 127.0.0.1. Each test is a conversation a person could have."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.answering import Answerer
+from bot.tg.app import build_application, protect_logs
+from bot.tg.loopback import LoopbackBotAPI
+
+TOKEN = "424242:e2e-secret-token-value"
+RLM = "\u200f"
+
+
+class Chat:
+    """One user in one chat, with helpers to talk and to read the bot's replies."""
+
+    def __init__(self, api: LoopbackBotAPI, chat: dict, user: dict) -> None:
+        self.api, self.chat, self.user = api, chat, user
+
+    async def say(self, text: str, **kwargs: Any) -> dict:
+        """Send `text` and return the bot's first new message."""
+        before = len(self.api.sent(self.chat["id"]))
+        self.api.send_text(self.chat, self.user, text, **kwargs)
+        sent = await self.api.wait_for_sent(self.chat["id"], count=before + 1)
+        return sent[before]
+
+    async def say_nothing_back(self, text: str) -> None:
+        """Send `text` and check the bot stays silent."""
+        before = len(self.api.sent(self.chat["id"]))
+        self.api.send_text(self.chat, self.user, text)
+        await self.api.wait_idle(timeout=5, quiet=0.3)
+        assert len(self.api.sent(self.chat["id"])) == before
+
+    async def press(self, message: dict, data: str) -> dict:
+        before = len(self.api.sent(self.chat["id"]))
+        self.api.press(message, data, self.user)
+        sent = await self.api.wait_for_sent(self.chat["id"], count=before + 1)
+        return sent[before]
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[LoopbackBotAPI]:
+    async with LoopbackBotAPI(TOKEN, bot_username="faq_test_bot", privacy_mode=False) as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(api: LoopbackBotAPI, fresh_db) -> AsyncIterator[Any]:
+    application = build_application(token=TOKEN, base_url=api.base_url,
+                                    base_file_url=api.base_file_url, db=fresh_db,
+                                    answerer=Answerer(fresh_db))
+    async with application:
+        await application.post_init(application)  # as run_polling() does
+        await application.start()
+        await application.updater.start_polling(poll_interval=0, timeout=1)
+        yield application
+        await application.updater.stop()
+        await application.stop()
+
+
+@pytest.fixture
+def arabic(api: LoopbackBotAPI, bot: Any) -> Chat:
+    user = api.user(501, "سارة", language_code="ar")
+    return Chat(api, api.private_chat(user), user)
+
+
+@pytest.fixture
+def english(api: LoopbackBotAPI, bot: Any) -> Chat:
+    user = api.user(502, "Sam", language_code="en")
+    return Chat(api, api.private_chat(user), user)
+
+
+@pytest.fixture
+def group(api: LoopbackBotAPI, bot: Any) -> Chat:
+    user = api.user(503, "Omar", language_code="ar")
+    return Chat(api, api.group(-100777, "Miners chat"), user)
+
+
+async def test_private_arabic_question(arabic: Chat) -> None:
+    reply = await arabic.say("كم جيجاواط تخطط شركات التعدين للذكاء الاصطناعي؟")
+    assert reply["text"] == (
+        f"{RLM}تخطط شركات تعدين البيتكوين العامة لإنشاء قدرة طاقة جديدة تصل إلى 30 غيغا واط "
+        "مخصصة لأحمال عمل الذكاء الاصطناعي."
+    )
+    assert "reply_to_message" not in reply
+
+
+async def test_private_english_question(english: Chat) -> None:
+    reply = await english.say("how much did hive digital earn last quarter")
+    assert reply["text"] == (
+        "HIVE Digital's sales reached 93.1 million US dollars in its latest quarter, a record."
+    )
+
+
+async def test_arabic_indic_digits_by_choice(arabic: Chat) -> None:
+    await arabic.say("/digits arab")
+    reply = await arabic.say("بكم ارتفعت ايرادات هايف؟")
+    assert reply["text"] == f"{RLM}ارتفعت مبيعات HIVE Digital{RLM} بنسبة ٢١٩٪؜ على أساس سنوي."
+
+
+async def test_egyptian_locale_gets_arabic_indic_digits(api: LoopbackBotAPI, bot: Any) -> None:
+    user = api.user(504, "منى", language_code="ar-EG")
+    chat = Chat(api, api.private_chat(user), user)
+    reply = await chat.say("متى كان التنصيف")
+    assert "٢٠٢٤" in reply["text"]
+
+
+async def test_start_and_help_follow_the_client_language(arabic: Chat, english: Chat) -> None:
+    reply = await arabic.say("/start")
+    assert reply["text"].startswith("أهلًا سارة!\n\nأجيب عن أسئلتك")
+    reply = await english.say("/help")
+    assert reply["text"].startswith("I answer questions about public Bitcoin miners")
+
+
+async def test_lang_buttons_switch_the_reply_language(arabic: Chat) -> None:
+    menu = await arabic.say("/lang")
+    assert menu["text"] == "بأي لغة تريد أن أرد عليك؟"
+    confirmation = await arabic.press(menu, "lang:en")
+    assert confirmation["text"] == "I will reply in English."
+    reply = await arabic.say("كم جيجاواط تخطط شركات التعدين للذكاء الاصطناعي؟")
+    assert "30 gigawatts" in reply["text"]
+    await arabic.say("/lang auto")
+    reply = await arabic.say("كم جيجاواط تخطط شركات التعدين للذكاء الاصطناعي؟")
+    assert "30 غيغا واط" in reply["text"]
+
+
+async def test_did_you_mean_button_answers_the_choice(english: Chat) -> None:
+    suggestion = await english.say("hive")
+    assert suggestion["text"] == "Did you mean one of these?"
+    buttons = [row[0] for row in suggestion["reply_markup"]["inline_keyboard"]]
+    titles = [button["text"] for button in buttons]
+    assert "What did HIVE Digital report for its latest quarter?" in titles
+    chosen = buttons[titles.index("What did HIVE Digital report for its latest quarter?")]
+    answer = await english.press(suggestion, chosen["callback_data"])
+    assert answer["text"].startswith("HIVE Digital reported record revenue in its latest quarter")
+    assert english.api.callback_answers
+
+
+async def test_out_of_scope_gets_the_fallback(english: Chat, arabic: Chat) -> None:
+    reply = await english.say("what's the weather in paris tomorrow?")
+    assert reply["text"] == (
+        "Sorry, I don't have an answer to that yet.\nYou can ask me things like:\n"
+        "• Why are Bitcoin miners pivoting to AI?\n• How much new power is planned?\n"
+        "• Has the strategy started paying off?"
+    )
+    reply = await arabic.say("كيف اطبخ المقلوبة")
+    assert reply["text"].startswith("عذرًا، ليست لدي إجابة عن هذا السؤال حتى الآن.\n")
+
+
+async def test_greeting_is_small_talk(arabic: Chat) -> None:
+    reply = await arabic.say("السلام عليكم")
+    assert "/help" in reply["text"]
+
+
+async def test_group_answers_mentions_and_replies_only(group: Chat) -> None:
+    await group.say_nothing_back("كم جيجاواط تخطط شركات التعدين للذكاء الاصطناعي؟")
+    asked = group.api.send_text(group.chat, group.user,
+                                "@faq_test_bot كم جيجاواط تخطط الشركات للذكاء الاصطناعي؟")
+    [reply] = await group.api.wait_for_sent(group.chat["id"], count=1)
+    assert "30 غيغا واط" in reply["text"]
+    assert reply["reply_to_message"]["message_id"] == asked["message_id"]
+    follow_up = await group.say("وكم الطاقة الحالية؟", reply_to=reply)
+    assert "11 غيغا واط" in follow_up["text"]
+    answer = await group.say("/ask@faq_test_bot when was the halving?")
+    assert "2024" in answer["text"]
+
+
+async def test_group_ignores_stickers_and_private_explains(group: Chat, english: Chat) -> None:
+    before = len(group.api.sent(group.chat["id"]))
+    group.api.send_sticker(group.chat, group.user)
+    await group.api.wait_idle(timeout=5, quiet=0.3)
+    assert len(group.api.sent(group.chat["id"])) == before
+    english.api.send_photo(english.chat, english.user)
+    [reply] = await english.api.wait_for_sent(english.chat["id"])
+    assert reply["text"] == "Please send your question as text, in Arabic or English."
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["😀😀😀", "\u200f\u200b\u2067", "<b>hi</b> & <script>alert(1)</script> *bold* _x_",
+     "x" * 4000, "كم GW عند HIVE Digital؟ how much"],
+)
+async def test_odd_input_never_crashes(english: Chat, text: str) -> None:
+    reply = await english.say(text)
+    assert reply["text"]
+    assert "Traceback" not in reply["text"]
+    assert english.api.errors() == []
+
+
+async def test_edited_messages_are_left_alone(english: Chat) -> None:
+    message = english.api.send_text(english.chat, english.user, "hello")
+    await english.api.wait_for_sent(english.chat["id"], count=1)
+    english.api.edit_text(message, "how much did hive earn")
+    await english.api.wait_idle(timeout=5, quiet=0.3)
+    assert len(english.api.sent(english.chat["id"])) == 1
+
+
+async def test_long_answers_are_split(api: LoopbackBotAPI, fresh_db, english: Chat,
+                                      bot: Any) -> None:
+    fresh_db.execute("UPDATE answers SET text = ? WHERE entry_id = 'winter-storm' "
+                     "AND lang = 'en'", ["Storm. " * 1000])
+    bot.bot_data["answerer"].reload()
+    english.api.send_text(english.chat, english.user, "how did the winter storm affect miners")
+    sent = await api.wait_for_sent(english.chat["id"], count=2)
+    # 1000 sentences of 7 characters: the first message ends at the last full sentence.
+    assert [len(m["text"]) for m in sent] == [585 * 7 - 1, 415 * 7 - 1]
+    assert all(m["text"].endswith("Storm.") for m in sent)
+
+
+async def test_command_menus_are_registered_per_language(api: LoopbackBotAPI, bot: Any) -> None:
+    await api.wait_for(lambda: api.commands(language_code="ar"))
+    arabic = {c["command"]: c["description"] for c in api.commands(language_code="ar")}
+    assert arabic["ask"] == "اطرح سؤالًا"
+    groups = [c["command"] for c in api.commands("all_group_chats", language_code="en")]
+    assert groups == ["ask", "summary", "help"]
+
+
+async def test_refused_cosmetic_calls_do_not_block_answers(fresh_db) -> None:
+    async with LoopbackBotAPI(TOKEN, bot_username="faq_test_bot") as api:
+        api.fail("setMyCommands", times=None)
+        api.fail("answerCallbackQuery", times=None)
+        application = build_application(token=TOKEN, base_url=api.base_url, db=fresh_db,
+                                         answerer=Answerer(fresh_db))
+        async with application:
+            await application.post_init(application)
+            await application.start()
+            await application.updater.start_polling(poll_interval=0, timeout=1)
+            user = api.user(505, "Lee", language_code="en")
+            chat = Chat(api, api.private_chat(user), user)
+            suggestion = await chat.say("hive")
+            answer = await chat.press(suggestion, suggestion["reply_markup"][
+                "inline_keyboard"][0][0]["callback_data"])
+            assert "HIVE Digital" in answer["text"]
+            await application.updater.stop()
+            await application.stop()
+
+
+async def test_the_token_never_reaches_the_logs(api: LoopbackBotAPI, fresh_db,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    protect_logs(TOKEN)
+    logging.getLogger("telegram").debug("request to %s", f"{api.base_url}{TOKEN}/getMe")
+    application = build_application(token=TOKEN, base_url=api.base_url, db=fresh_db,
+                                    answerer=Answerer(fresh_db))
+    async with application:
+        await application.start()
+        await application.updater.start_polling(poll_interval=0, timeout=1)
+        user = api.user(506, "Ana", language_code="en")
+        await Chat(api, api.private_chat(user), user).say("hello")
+        await application.updater.stop()
+        await application.stop()
+    assert caplog.records
+    assert all(TOKEN not in r.getMessage() for r in caplog.records)
