@@ -159,13 +159,13 @@ class Answerer:
 
     def title(self, entry_id: str, lang: str) -> str:
         """The entry's canonical question in `lang` (or the other language if it has none)."""
-        return bidi_fix(self._wording(entry_id, lang)[0] or entry_id, lang)
+        titles = [self.texts.get((entry_id, c), ("", ""))[0] for c in (lang, *LANGUAGES)]
+        return bidi_fix(next((t for t in titles if t), entry_id), lang)
 
-    def _wording(self, entry_id: str, lang: str) -> tuple[str, str]:
-        for candidate in (lang, *LANGUAGES):
-            if (entry_id, candidate) in self.texts:
-                return self.texts[(entry_id, candidate)]
-        return ("", "")
+    def _answer_text(self, entry_id: str, lang: str) -> str | None:
+        """The answer in `lang`, else in the other language; None if none was written."""
+        texts = [self.texts.get((entry_id, c), ("", ""))[1] for c in (lang, *LANGUAGES)]
+        return next((t for t in texts if t), None)
 
     def answer_entry(self, entry_id: str, asker: Asker | None = None, *,
                      lang: str | None = None, score: float = 1.0) -> Reply:
@@ -174,7 +174,9 @@ class Answerer:
         lang = lang or asker.lang or reply_language("", locale=asker.locale)
         if entry_id not in self.kinds:
             return Reply(self.fallback_text(lang), lang, Outcome.FALLBACK)
-        text = self.render(self._wording(entry_id, lang)[1], lang, asker)
+        template = self._answer_text(entry_id, lang)
+        text = (self.render(template, lang, asker) if template else translator(lang).gettext(
+            "I know this question, but no answer has been written for it yet."))
         outcome = Outcome.SMALLTALK if self.kinds[entry_id] == "smalltalk" else Outcome.ANSWER
         return Reply(text, lang, outcome, entry_id=entry_id, score=score)
 

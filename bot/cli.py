@@ -44,7 +44,7 @@ def open_db(db_path: Path | None) -> sqlite_utils.Database:
 def cli(verbose: bool) -> None:
     """A bilingual (Arabic and English) Telegram bot answering from a knowledge base."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -152,20 +152,21 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
     """Run the bot: long polling, or a webhook server with --webhook-url."""
     from telegram import Update
 
-    from bot.tg.app import build_application, protect_logs
+    from bot.tg.app import build_application, protect_logs, webhook_path
 
     settings = _settings()
     try:
         token = settings.require_token()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    if not logging.getLogger().isEnabledFor(logging.INFO):
+        logging.getLogger().setLevel(logging.INFO)
     protect_logs(token)
     db = open_db(db_path or settings.db_path)
     application = build_application(token=token, base_url=settings.api_base_url, db=db,
                                     answerer=Answerer(db))
     if webhook_url:
-        url_path = webhook_url.rstrip("/").rsplit("/", 1)[-1] if "/" in webhook_url[8:] else ""
-        application.run_webhook(listen=listen, port=port, url_path=url_path,
+        application.run_webhook(listen=listen, port=port, url_path=webhook_path(webhook_url),
                                 webhook_url=webhook_url, secret_token=secret_token,
                                 allowed_updates=Update.ALL_TYPES)
     else:

@@ -29,7 +29,7 @@ from sklearn.linear_model import LogisticRegression
 CHAR_WEIGHT = 0.6
 WORD_WEIGHT = 0.4
 FUZZY_WORD_CUTOFF = 80
-MIN_FUZZY_WORD = 4
+MIN_FUZZY_WORD = 3
 CLASSIFIER_C = 20.0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import sqlite_utils
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDefault, Update
@@ -110,6 +111,11 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lang = language_for(asker_for(update, context))
     await cosmetic(update.callback_query.answer(translator(lang).gettext(
         "This button has expired. Please ask again.")), "answerCallbackQuery")
+
+
+def webhook_path(webhook_url: str) -> str:
+    """The path PTB's webhook server listens on: the public URL's path, as the proxy forwards it."""
+    return urlsplit(webhook_url).path.strip("/")
 
 
 def build_application(*, token: str, base_url: str, db: sqlite_utils.Database,

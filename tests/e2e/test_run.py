@@ -1,0 +1,38 @@
+"""`faqbot run` as a separate process, configured only by the environment, polling a Bot API
+server on 127.0.0.1: the way the bot is deployed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.tg.loopback import LoopbackBotAPI
+
+TOKEN = "626262:run-process-token-abcdef"
+
+
+async def test_faqbot_run_polls_the_configured_api(tmp_path: Path) -> None:
+    async with LoopbackBotAPI(TOKEN, bot_username="faq_test_bot") as api:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN,
+               "TELEGRAM_API_BASE_URL": api.base_url, "FAQBOT_DB": str(tmp_path / "kb.db")}
+        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env,
+                                   cwd=tmp_path, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+        try:
+            english = api.user(701, "Kim", language_code="en")
+            arabic = api.user(702, "ليلى", language_code="ar")
+            api.send_text(api.private_chat(english), english, "how many companies were tracked")
+            api.send_text(api.private_chat(arabic), arabic, "قديش عدد الشركات")
+            [reply] = await api.wait_for_sent(701, timeout=60)
+            assert "14 public bitcoin mining companies" in reply["text"]
+            [reply] = await api.wait_for_sent(702, timeout=10)
+            assert "14 شركة" in reply["text"]
+        finally:
+            process.send_signal(signal.SIGINT)
+            output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "Application started" in output
+    assert TOKEN not in output

@@ -1,0 +1,136 @@
+"""The answering core: outcomes, languages and numbers, independent of Telegram."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from bot.answering import Answerer, Asker, Outcome
+from bot.matching.evaluate import evaluate, labelled
+
+RLM = "\u200f"
+HELD_OUT = Path(__file__).parent.parent / "data" / "curated_questions.csv"
+
+
+def test_arabic_fact_question_is_answered_with_the_formatted_number(answerer: Answerer) -> None:
+    reply = answerer.answer("كم جيجاواط تخطط شركات التعدين للذكاء الاصطناعي؟")
+    assert reply.outcome == Outcome.ANSWER
+    assert reply.lang == "ar"
+    assert reply.entry_id == "planned-ai-power"
+    assert reply.text == (
+        f"{RLM}تخطط شركات تعدين البيتكوين العامة لإنشاء قدرة طاقة جديدة تصل إلى 30 غيغا واط "
+        "مخصصة لأحمال عمل الذكاء الاصطناعي."
+    )
+
+
+@pytest.mark.parametrize(
+    ("asker", "number"),
+    [
+        (Asker(), "219%"),
+        (Asker(locale="ar-EG"), "٢١٩٪؜"),
+        (Asker(locale="ar-SA", digits="latn"), "219%"),
+        (Asker(digits="arab"), "٢١٩٪؜"),
+    ],
+)
+def test_digits_follow_locale_and_choice(answerer: Answerer, asker: Asker, number: str) -> None:
+    reply = answerer.answer("بكم ارتفعت ايرادات هايف؟", asker)
+    assert reply.text == f"{RLM}ارتفعت مبيعات HIVE Digital{RLM} بنسبة {number} على أساس سنوي."
+
+
+def test_english_money_is_spelled_out(answerer: Answerer) -> None:
+    reply = answerer.answer("how much revenue did HIVE make last quarter?")
+    assert reply.text == (
+        "HIVE Digital's sales reached 93.1 million US dollars in its latest quarter, a record."
+    )
+
+
+def test_chosen_language_wins_over_the_script(answerer: Answerer) -> None:
+    reply = answerer.answer("how many gigawatts are planned for ai", Asker(lang="ar"))
+    assert reply.lang == "ar"
+    assert "30 غيغا واط" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("ليش شركات التعدين رايحة على الذكاء الاصطناعي", "why-miners-pivot-to-ai"),
+        ("ازاي هايف كسبت رغم نزول البيتكوين", "hive-growth-despite-price-drop"),
+        ("شو قصة العاصفة الشتوية", "winter-storm"),
+        ("إمتى حصل تخفيض المكافأة", "halving-year"),
+        ("is the 30gw already running", "is-the-planned-power-operational"),
+        ("whats hashprice", "what-is-hashprice"),
+        ("wat is the halvening", "what-is-the-halving"),
+    ],
+)
+def test_dialects_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
+    reply = answerer.answer(question)
+    assert (reply.outcome, reply.entry_id) == (Outcome.ANSWER, entry_id)
+
+
+@pytest.mark.parametrize("text", ["مرحبا", "hello there", "شكرا جزيلا", "thanks!"])
+def test_greetings_and_thanks_are_small_talk(answerer: Answerer, text: str) -> None:
+    reply = answerer.answer(text)
+    assert reply.outcome == Outcome.SMALLTALK
+    assert not any(ch.isdigit() for ch in reply.text)
+
+
+@pytest.mark.parametrize(
+    "text", ["what is the weather in paris tomorrow", "كيف اطبخ المقلوبة", "who won the world cup"]
+)
+def test_out_of_scope_gets_the_fallback(answerer: Answerer, text: str) -> None:
+    reply = answerer.answer(text)
+    assert reply.outcome == Outcome.FALLBACK
+    assert reply.entry_id is None
+
+
+def test_fallback_says_what_the_bot_can_answer(answerer: Answerer) -> None:
+    reply = answerer.answer("كيف اطبخ المقلوبة")
+    assert reply.text == (
+        "عذرًا، ليست لدي إجابة عن هذا السؤال حتى الآن.\nيمكنك أن تسألني مثلًا:\n"
+        f"• {RLM}لماذا تتحول شركات تعدين البيتكوين إلى الذكاء الاصطناعي؟\n"
+        f"• {RLM}كم تبلغ الطاقة الجديدة المخطط لها؟\n"
+        f"• {RLM}هل بدأت هذه الاستراتيجية تؤتي ثمارها؟"
+    )
+
+
+def test_ambiguous_typo_offers_both_halving_entries(answerer: Answerer) -> None:
+    reply = answerer.answer("wat happend with the halvening")
+    assert reply.outcome == Outcome.SUGGEST
+    assert [c.entry_id for c in reply.choices][:2] == ["what-is-the-halving", "halving-year"]
+
+
+def test_vague_question_offers_choices(answerer: Answerer) -> None:
+    reply = answerer.answer("hive")
+    assert reply.outcome == Outcome.SUGGEST
+    assert reply.text == "Did you mean one of these?"
+    assert 2 <= len(reply.choices) <= 3
+    assert {c.entry_id for c in reply.choices} >= {"hive-record-quarter"}
+    chosen = answerer.answer_entry(reply.choices[0].entry_id, Asker(), lang="en")
+    assert chosen.outcome == Outcome.ANSWER
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀🚀", "\u200f\u200b", "؟؟؟"])
+def test_nothing_to_match_asks_for_text(answerer: Answerer, text: str) -> None:
+    reply = answerer.answer(text, Asker(locale="ar"))
+    assert reply.outcome == Outcome.EMPTY
+    assert reply.text == "من فضلك اكتب سؤالك نصًّا، بالعربية أو الإنجليزية."
+
+
+def test_very_long_and_marked_up_questions(answerer: Answerer) -> None:
+    reply = answerer.answer("<b>when</b> was the *halving*? " + "x" * 5000)
+    assert reply.outcome in (Outcome.ANSWER, Outcome.SUGGEST, Outcome.FALLBACK)
+
+
+def test_summary_per_language(answerer: Answerer) -> None:
+    assert "30 غيغا واط" in answerer.summary(Asker(lang="ar"))
+    assert "30 gigawatts" in answerer.summary(Asker(lang="en"))
+
+
+def test_held_out_questions(answerer: Answerer) -> None:
+    """Questions written without looking at the stored phrasings, in both languages."""
+    with HELD_OUT.open(encoding="utf-8") as handle:
+        questions = [labelled(r["intent"], r["text"], r["lang"]) for r in csv.DictReader(handle)]
+    report = evaluate(answerer, questions)
+    assert report["per_lang"]["ar"]["accuracy"] >= 0.85
+    assert report["per_lang"]["en"]["accuracy"] >= 0.85
+    assert report["oos_rejected"] >= 0.8

@@ -1,0 +1,108 @@
+"""The command line, run in-process on real database files."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+
+CSV_OK = "intent,text\ncard_arrival,where is my card\ncard_arrival,my card has not arrived\n" \
+         "exchange_rate,what exchange rate do you use\nسعر_الصرف,ما هو سعر الصرف\n"
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("TELEGRAM_BOT_TOKEN", "FAQBOT_DB", "TELEGRAM_API_BASE_URL", "FAQBOT_ADMINS"):
+        monkeypatch.delenv(name, raising=False)
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_ask_builds_the_embedded_knowledge_on_first_use(run, tmp_path: Path) -> None:
+    result = run("ask", "كم جيجاواط تخطط شركات التعدين للذكاء الاصطناعي؟")
+    assert result.exit_code == 0
+    assert "30 غيغا واط" in result.output
+    assert (tmp_path / "faqbot.db").exists()
+
+
+def test_ask_in_english_with_arabic_indic_digits(run) -> None:
+    result = run("ask", "--lang", "ar", "--digits", "arab", "how much did hive earn")
+    assert "٩٣٫١ مليون دولار أمريكي" in result.output
+
+
+def test_run_without_a_token_explains(run) -> None:
+    result = run("run")
+    assert result.exit_code == 1
+    assert "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_build_reports_broken_sources(run, tmp_path: Path) -> None:
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "faq.yaml").write_text("entries:\n  - id: Bad Id\n", encoding="utf-8")
+    result = run("kb", "build", "--sources", str(sources), "--db", "kb.db")
+    assert result.exit_code == 1
+    assert "faq.yaml:2: entries[0].id: 'Bad Id' must be lowercase" in result.output
+    assert "facts.yaml:0: file: is missing" in result.output
+
+
+def test_import_and_eval(run, tmp_path: Path) -> None:
+    (tmp_path / "train.csv").write_text(CSV_OK, encoding="utf-8")
+    result = run("kb", "import", "train.csv", "--db", "kb.db")
+    assert result.output == "3 new entries, 4 new phrasings\n"
+    (tmp_path / "test.csv").write_text(
+        "intent,text\ncard_arrival,where's my card??\n,what is the weather in rome\n",
+        encoding="utf-8")
+    result = run("eval", "test.csv", "--db", "kb.db", "--json")
+    report = json.loads(result.output)
+    assert {"accuracy", "per_lang", "oos_rejected", "latency_ms", "n"} <= set(report)
+    assert report["n"] == 2
+    assert set(report["latency_ms"]) >= {"p50", "p99"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "train.csv: the file is empty"),
+        (b"intent,question_text\nx,y\n", "train.csv:1: missing column text"),
+        (b"label\nx\n", "train.csv:1: missing column text"),
+        ("intent,text\ncard,caf\xe9\n".encode("latin-1"), "train.csv:2: not UTF-8 text"),
+        (b"intent,text\n", "train.csv: the file has a header but no rows"),
+        (b"intent,text\ncard,where\ncard,where\n",
+         "train.csv:3: duplicate row, the same intent and text as line 2"),
+        (b"intent,text\ncard,where\ncard,\n", "train.csv:3: the text is empty"),
+        (b"intent,text\ncard,where\ncard," + b"x" * (2 << 20) + b"\n",
+         "train.csv:3: field larger than field limit"),
+        (b"intent,text\ncard," + b"y" * 5000 + b"\n",
+         "train.csv:2: the text is 5,000 characters long"),
+    ],
+)
+def test_bad_imports_change_nothing(run, tmp_path: Path, content: bytes, message: str) -> None:
+    (tmp_path / "ok.csv").write_text(CSV_OK, encoding="utf-8")
+    run("kb", "import", "ok.csv", "--db", "kb.db")
+    (tmp_path / "train.csv").write_bytes(content)
+    result = run("kb", "import", "train.csv", "--db", "kb.db")
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Nothing was imported." in result.output
+    again = run("kb", "import", "ok.csv", "--db", "kb.db")
+    assert again.output == "0 new entries, 0 new phrasings\n"
+
+
+def test_qna_maker_tsv(run, tmp_path: Path) -> None:
+    (tmp_path / "qna.tsv").write_text(
+        "Question\tAnswer\tSource\tMetadata\n"
+        "How do I reset my password?\tUse the reset link.\tfaq\t\n"
+        "forgot password\tUse the reset link.\tfaq\t\n"
+        "What are your hours?\tNine to five.\tfaq\t\n", encoding="utf-8")
+    result = run("kb", "import", "qna.tsv", "--db", "kb.db")
+    assert result.output == "2 new entries, 3 new phrasings\n"
+    result = run("ask", "--db", "kb.db", "i forgot my password")
+    assert result.output.strip() == "Use the reset link."
