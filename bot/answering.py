@@ -7,7 +7,8 @@ all call the same Answerer, so what `faqbot ask` and `faqbot eval` report is wha
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+import json
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 
 import sqlite_utils
@@ -15,6 +16,7 @@ import sqlite_utils
 from bot.i18n.catalogs import translator
 from bot.i18n.formatting import bidi_fix, format_fact
 from bot.kb.sources import PLACEHOLDER, Fact
+from bot.kb.store import get_meta, set_meta
 from bot.matching.index import load_index
 from bot.matching.matcher import Candidate
 from bot.text.language import LANGUAGES, reading_locale, reply_language
@@ -57,6 +59,22 @@ class Thresholds:
     margin: float = 0.1
 
 
+THRESHOLD_KEY = "thresholds"
+
+
+def load_thresholds(db: sqlite_utils.Database) -> Thresholds:
+    """The thresholds a maintainer set for this knowledge base, or the defaults."""
+    raw = get_meta(db, THRESHOLD_KEY)
+    return Thresholds(**json.loads(raw)) if raw else Thresholds()
+
+
+def save_thresholds(db: sqlite_utils.Database, thresholds: Thresholds) -> None:
+    """Store thresholds for every later Answerer of this database."""
+    if not 0 <= thresholds.suggest <= thresholds.answer <= 1 or not 0 <= thresholds.margin < 1:
+        raise ValueError("thresholds must satisfy 0 <= suggest <= answer <= 1 and 0 <= margin < 1")
+    set_meta(db, THRESHOLD_KEY, json.dumps(asdict(thresholds)))
+
+
 @dataclass(frozen=True)
 class Choice:
     """A "did you mean" option: the entry's key for a button and its title."""
@@ -89,12 +107,13 @@ class Answerer:
 
     def __init__(self, db: sqlite_utils.Database, *, thresholds: Thresholds | None = None):
         self.db = db
-        self.thresholds = thresholds or Thresholds()
+        self._fixed_thresholds = thresholds
         self.reload()
 
     def reload(self) -> None:
         """Read the knowledge base again, e.g. after an edit."""
         db = self.db
+        self.thresholds = self._fixed_thresholds or load_thresholds(db)
         self.kinds = dict(db.execute("SELECT id, kind FROM entries WHERE active"))
         self.texts = {
             (entry_id, lang): (title, text)

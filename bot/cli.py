@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 import sqlite_utils
 
-from bot.answering import Answerer, Asker
+from bot.answering import Answerer, Asker, Thresholds, load_thresholds, save_thresholds
 from bot.config import ConfigError, Settings, load_settings
 from bot.kb.build import build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, write_import
@@ -112,6 +113,30 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
     click.echo(f"{counts['entries']} new entries, {counts['phrasings']} new phrasings"
                + (f", {counts['duplicates_skipped']} duplicates skipped"
                   if counts["duplicates_skipped"] else ""))
+
+
+@kb.command("thresholds")
+@click.option("--answer", type=click.FloatRange(0, 1), help="Confidence needed to answer.")
+@click.option("--suggest", type=click.FloatRange(0, 1),
+              help="Confidence needed to offer a choice in \"did you mean\".")
+@click.option("--margin", type=click.FloatRange(0, 1),
+              help="Lead over the runner-up needed to answer without asking.")
+@click.option("--reset", is_flag=True, help="Back to the built-in defaults.")
+@db_option
+def kb_thresholds(answer: float | None, suggest: float | None, margin: float | None,
+                  reset: bool, db_path: Path | None) -> None:
+    """Show or set the confidence thresholds of this knowledge base."""
+    db = open_db(db_path)
+    current = Thresholds() if reset else load_thresholds(db)
+    changes = {k: v for k, v in (("answer", answer), ("suggest", suggest), ("margin", margin))
+               if v is not None}
+    if changes or reset:
+        try:
+            save_thresholds(db, replace(current, **changes))
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    shown = load_thresholds(db)
+    click.echo(f"answer {shown.answer:.3f}, suggest {shown.suggest:.3f}, margin {shown.margin:.3f}")
 
 
 @cli.command("eval")
