@@ -136,11 +136,6 @@ def test_chat_id_as_username(api: LoopbackBotAPI) -> None:
     ({"text": "   \n "}, "Bad Request: message text is empty"),
     ({"text": "<b></b>"}, "Bad Request: message text is empty"),
     ({"text": "x" * 4097}, "Bad Request: message is too long"),
-    ({"text": "Version 2.0!", "parse_mode": "MarkdownV2"},
-     "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with "
-     "the preceding '\\'"),
-    ({"text": "*bold", "parse_mode": "MarkdownV2"},
-     "Bad Request: can't parse entities: Can't find end of Bold entity at byte offset 0"),
     ({"text": "hi", "parse_mode": "BBCode"}, "Bad Request: unsupported parse_mode"),
     ({"text": "hi", "reply_markup": json.dumps(
         {"inline_keyboard": [[{"text": "x", "callback_data": "é" * 33}]]})},

@@ -12,12 +12,12 @@ from typing import Any
 
 from .protocol import JSONDict, bad
 
-ENTITY_TYPES = frozenset({
+_ENTITY_TYPES = frozenset({
     "mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone_number", "bold",
     "italic", "underline", "strikethrough", "spoiler", "blockquote", "expandable_blockquote",
     "code", "pre", "text_link", "text_mention", "custom_emoji", "date_time",
 })
-SPACE = " \t\r\n\v\f"
+_SPACE = " \t\r\n\v\f"
 
 
 class ParseError(Exception):
@@ -51,7 +51,7 @@ def _byte_offset(text: str, index: int) -> int:
 def check_url(url: str) -> str | None:
     """Telegram's URL check, simplified: the normalised URL, or None when it is refused."""
     url = url.strip()
-    if not url or any(ch in SPACE for ch in url):
+    if not url or any(ch in _SPACE for ch in url):
         return None
     match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", url)
     scheme = match.group(1).lower() if match else "http"
@@ -146,10 +146,10 @@ def parse_html(text: str, users: Mapping[int, JSONDict]) -> tuple[str, list[JSON
                 raise ParseError(f"Unexpected end tag at byte offset {offset}")
             i += 2
             name_start = i
-            while i < n and text[i] not in SPACE and text[i] != ">":
+            while i < n and text[i] not in _SPACE and text[i] != ">":
                 i += 1
             end_name = text[name_start:i].lower()
-            while i < n and text[i] in SPACE:
+            while i < n and text[i] in _SPACE:
                 i += 1
             if i >= n or text[i] != ">":
                 raise ParseError(f"Unclosed end tag at byte offset {offset}")
@@ -184,7 +184,7 @@ def parse_html(text: str, users: Mapping[int, JSONDict]) -> tuple[str, list[JSON
         # A start tag.
         i += 1
         name_start = i
-        while i < n and text[i] not in SPACE and text[i] != ">":
+        while i < n and text[i] not in _SPACE and text[i] != ">":
             i += 1
         if i >= n:
             raise ParseError(f"Unclosed start tag at byte offset {offset}")
@@ -193,20 +193,20 @@ def parse_html(text: str, users: Mapping[int, JSONDict]) -> tuple[str, list[JSON
             raise ParseError(f'Unsupported start tag "{tag}" at byte offset {offset}')
         argument = ""
         while True:
-            while i < n and text[i] in SPACE:
+            while i < n and text[i] in _SPACE:
                 i += 1
             if i >= n:
                 raise ParseError(f"Unclosed start tag at byte offset {offset}")
             if text[i] == ">":
                 break
             attr_start = i
-            while i < n and text[i] not in SPACE and text[i] not in "=>":
+            while i < n and text[i] not in _SPACE and text[i] not in "=>":
                 i += 1
             attribute = text[attr_start:i].lower()
             if not attribute:
                 raise ParseError(
                     f'Empty attribute name in the tag "{tag}" at byte offset {offset}')
-            while i < n and text[i] in SPACE:
+            while i < n and text[i] in _SPACE:
                 i += 1
             if tag == "blockquote" and attribute == "expandable" and (i >= n or text[i] != "="):
                 argument = "1"
@@ -215,7 +215,7 @@ def parse_html(text: str, users: Mapping[int, JSONDict]) -> tuple[str, list[JSON
                 raise ParseError("Expected equal sign in declaration of an attribute of the tag "
                                   f'"{tag}" at byte offset {offset}')
             i += 1
-            while i < n and text[i] in SPACE:
+            while i < n and text[i] in _SPACE:
                 i += 1
             if i >= n:
                 raise ParseError(f'Unclosed start tag "{tag}" at byte offset {offset}')
@@ -224,7 +224,7 @@ def parse_html(text: str, users: Mapping[int, JSONDict]) -> tuple[str, list[JSON
                 while i < n and text[i].isascii() and (text[i].isalnum() or text[i] in ".-"):
                     i += 1
                 value = text[token_start:i].lower()
-                if i < n and text[i] not in SPACE and text[i] != ">":
+                if i < n and text[i] not in _SPACE and text[i] != ">":
                     raise ParseError("Unexpected end of name token at byte offset "
                                       f"{_byte_offset(text, token_start)}")
             else:
@@ -299,6 +299,7 @@ def detect_entities(text: str, existing: Iterable[JSONDict] = ()) -> list[JSONDi
 
 
 def _sort_entities(entities: Iterable[JSONDict]) -> list[JSONDict]:
+    """Telegram's order: by offset, an enclosing entity before the ones inside it."""
     return sorted(entities, key=lambda e: (e["offset"], -e["length"]))
 
 
@@ -322,7 +323,7 @@ def _finalize(text: str, entities: list[JSONDict]) -> tuple[str, list[JSONDict]]
 
 
 
-def validate_entities(entities: Any) -> list[JSONDict]:
+def _validate_entities(entities: Any) -> list[JSONDict]:
     """Explicit ``entities`` / ``caption_entities`` checked and cleaned as Telegram does."""
     if not isinstance(entities, list):
         raise bad("can't parse entities JSON object")
@@ -334,7 +335,7 @@ def validate_entities(entities: Any) -> list[JSONDict]:
         if not isinstance(kind, str) or not isinstance(offset, int) \
                 or not isinstance(length, int):
             raise bad("can't parse MessageEntity: fields type, offset and length are required")
-        if kind not in ENTITY_TYPES:
+        if kind not in _ENTITY_TYPES:
             raise bad(f'can\'t parse MessageEntity: unsupported entity type "{kind}"')
         clean: JSONDict = {"type": kind, "offset": offset, "length": length}
         if kind == "text_link":
@@ -367,7 +368,7 @@ def format_text(raw: str, parse_mode: str, explicit: Any,
     mode = parse_mode.strip().lower()
     try:
         if explicit is not None:
-            text, entities = raw, validate_entities(explicit)
+            text, entities = raw, _validate_entities(explicit)
         elif mode == "html":
             text, entities = parse_html(raw, users)
         elif mode in ("", "markdownv2", "markdown"):
