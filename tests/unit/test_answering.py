@@ -96,7 +96,7 @@ def test_fallback_says_what_the_bot_can_answer(answerer: Answerer) -> None:
 def test_ambiguous_typo_offers_both_halving_entries(answerer: Answerer) -> None:
     reply = answerer.answer("wat happend with the halvening")
     assert reply.outcome == Outcome.SUGGEST
-    assert [c.entry_id for c in reply.choices][:2] == ["what-is-the-halving", "halving-year"]
+    assert {c.entry_id for c in reply.choices} == {"what-is-the-halving", "halving-year"}
 
 
 def test_vague_question_offers_choices(answerer: Answerer) -> None:

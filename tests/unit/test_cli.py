@@ -110,11 +110,11 @@ def test_qna_maker_tsv(run, tmp_path: Path) -> None:
 
 def test_thresholds_are_stored_and_checked(run) -> None:
     assert run("kb", "thresholds", "--db", "kb.db").output == (
-        "answer 0.300, suggest 0.260, margin 0.100\n")
+        "answer 0.350, suggest 0.340, margin 0.050\n")
     assert run("kb", "thresholds", "--db", "kb.db", "--answer", "0.5").output == (
-        "answer 0.500, suggest 0.260, margin 0.100\n")
+        "answer 0.500, suggest 0.340, margin 0.050\n")
     refused = run("kb", "thresholds", "--db", "kb.db", "--suggest", "0.9")
     assert refused.exit_code == 1
     assert "suggest <= answer" in refused.output
     assert run("kb", "thresholds", "--db", "kb.db", "--reset").output == (
-        "answer 0.300, suggest 0.260, margin 0.100\n")
+        "answer 0.350, suggest 0.340, margin 0.050\n")
