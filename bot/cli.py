@@ -110,9 +110,12 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
             counts = write_import(db, plan, progress=bar.update)
     else:
         counts = write_import(db, plan)
-    click.echo(f"{counts['entries']} new entries, {counts['phrasings']} new phrasings"
-               + (f", {counts['duplicates_skipped']} duplicates skipped"
-                  if counts["duplicates_skipped"] else ""))
+    entries, phrasings = counts["entries"], counts["phrasings"]
+    line = (f"{entries} new {'entry' if entries == 1 else 'entries'}, "
+            f"{phrasings} new {'phrasing' if phrasings == 1 else 'phrasings'}")
+    if counts["duplicates_skipped"]:
+        line += f", {counts['duplicates_skipped']} duplicate rows skipped"
+    click.echo(line)
 
 
 @kb.command("thresholds")

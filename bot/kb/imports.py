@@ -172,7 +172,9 @@ def plan_import(path: Path, *, skip_duplicates: bool = False) -> ImportPlan:
     seen: dict[tuple[str, str], int] = {}
     for phrasing in phrasings:
         phrasing.lang = phrasing.lang or script_language(phrasing.text)
-        key = (phrasing.intent, normalize(phrasing.text))
+        # The same row twice is a mistake worth stopping for; rows that differ only in case,
+        # punctuation or diacritics are variants and merge quietly into one phrasing.
+        key = (phrasing.intent, " ".join(phrasing.text.split()))
         if key in seen:
             if not skip_duplicates:
                 raise ImportProblem(

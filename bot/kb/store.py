@@ -65,7 +65,9 @@ def m001_knowledge(db: sqlite_utils.Database) -> None:
 def m002_matcher_index(db: sqlite_utils.Database) -> None:
     """Derived data: the fitted matcher, keyed by the knowledge version it was built from."""
     db["matcher_index"].create(
-        {"version": str, "built_at": str, "seconds": float, "data": bytes}, pk="version"
+        {"version": str, "built_at": str, "seconds": float, "changed_entries": int,
+         "data": bytes},
+        pk="version",
     )
 
 

@@ -1,8 +1,9 @@
 """The matcher index is derived data: built once per knowledge version and kept in the database.
 
-A restart with unchanged knowledge loads the stored index instead of learning it again;
-any change to entries, phrasings or answers changes the knowledge version, and the next
-load rebuilds it.
+A restart with unchanged knowledge loads the stored index instead of learning it again.
+When a few entries changed (an import of one intent, an admin's edit), only those entries
+are brought up to date; when many have changed since the last full build, or the stored
+index is missing, the whole index is learned again.
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ import sqlite_utils
 
 from bot.kb.build import now
 from bot.kb.store import knowledge_version
-from bot.matching.matcher import Matcher
+from bot.matching.matcher import Matcher, entry_digest
 
 log = logging.getLogger(__name__)
+
+# Entry-by-entry updates drift from what a full build would learn (the vocabulary and the
+# other entries' classifiers stay as they were): rebuild once this share has changed.
+MAX_CHANGED_SHARE = 0.1
+MIN_CHANGED_ALLOWED = 3
 
 
 def phrasing_pairs(db: sqlite_utils.Database) -> list[tuple[str, str]]:
@@ -29,24 +35,47 @@ def phrasing_pairs(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     ]
 
 
+def _store(db: sqlite_utils.Database, matcher: Matcher, version: str, seconds: float,
+           changed_entries: int) -> None:
+    with db.atomic():
+        db.execute("DELETE FROM matcher_index")
+        db["matcher_index"].insert({"version": version, "built_at": now(),
+                                    "seconds": round(seconds, 3),
+                                    "changed_entries": changed_entries,
+                                    "data": matcher.to_bytes()})
+
+
 def build_index(db: sqlite_utils.Database, version: str | None = None) -> Matcher:
-    """Fit the matcher on the current phrasings and store it under the knowledge version."""
+    """Learn the matcher from every current phrasing and store it under the knowledge version."""
     version = version or knowledge_version(db)
     started = time.perf_counter()
     matcher = Matcher.fit(phrasing_pairs(db))
     seconds = time.perf_counter() - started
-    with db.atomic():
-        db.execute("DELETE FROM matcher_index")
-        db["matcher_index"].insert({"version": version, "built_at": now(),
-                                    "seconds": round(seconds, 3), "data": matcher.to_bytes()})
+    _store(db, matcher, version, seconds, 0)
     log.info("matcher index built in %.1f s (knowledge version %s)", seconds, version)
     return matcher
 
 
 def load_index(db: sqlite_utils.Database) -> tuple[Matcher, str]:
-    """The stored index if it matches the knowledge, else a freshly built one."""
+    """The index for the current knowledge: stored, updated entry by entry, or rebuilt."""
     version = knowledge_version(db)
-    row = db.execute("SELECT data FROM matcher_index WHERE version = ?", [version]).fetchone()
+    row = db.execute("SELECT version, changed_entries, data FROM matcher_index").fetchone()
+    if row and row[0] == version:
+        return Matcher.from_bytes(row[2]), version
     if row:
-        return Matcher.from_bytes(row[0]), version
+        stored = Matcher.from_bytes(row[2])
+        current: dict[str, list[str]] = {}
+        for entry_id, text in phrasing_pairs(db):
+            current.setdefault(entry_id, []).append(text)
+        changed = {e: texts for e, texts in current.items()
+                   if stored.digests.get(e) != entry_digest(texts)}
+        changed.update({e: [] for e in stored.digests if e not in current})
+        allowed = max(MIN_CHANGED_ALLOWED, int(MAX_CHANGED_SHARE * len(current)))
+        if row[1] + len(changed) <= allowed:
+            started = time.perf_counter()
+            matcher = stored.updated(changed) if changed else stored
+            seconds = time.perf_counter() - started
+            _store(db, matcher, version, seconds, row[1] + len(changed))
+            log.info("matcher index updated for %d entries in %.1f s", len(changed), seconds)
+            return matcher, version
     return build_index(db, version), version

@@ -17,6 +17,7 @@ non-banking questions at under one point of in-scope accuracy.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Sequence
@@ -59,6 +60,19 @@ def _restore(vectorizer: TfidfVectorizer, terms: list[str], idf: np.ndarray) -> 
     vectorizer.vocabulary_ = {term: i for i, term in enumerate(terms)}
     vectorizer.idf_ = idf
     return vectorizer
+
+
+def entry_digest(texts: Sequence[str]) -> str:
+    """A fingerprint of one entry's phrasings, to tell which entries changed since a build."""
+    return hashlib.blake2s("\n".join(sorted(texts)).encode(), digest_size=8).hexdigest()
+
+
+def digests_of(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """entry_digest() of every entry in (entry_id, normalized phrasing) pairs."""
+    grouped: dict[str, list[str]] = {}
+    for entry_id, text in pairs:
+        grouped.setdefault(entry_id, []).append(text)
+    return {entry_id: entry_digest(texts) for entry_id, texts in grouped.items()}
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -110,7 +124,7 @@ class Matcher:
     def __init__(self, *, entry_ids: list[str], chars: TfidfVectorizer, words: TfidfVectorizer,
                  phrasings: sparse.csr_matrix, owners: np.ndarray, coef: np.ndarray | None,
                  intercept: np.ndarray | None, word_idf: dict[str, float],
-                 temperature: float = 1.0) -> None:
+                 temperature: float = 1.0, digests: dict[str, str] | None = None) -> None:
         self.entry_ids = entry_ids
         self.chars = chars
         self.words = words
@@ -120,6 +134,7 @@ class Matcher:
         self.intercept = intercept
         self.word_idf = word_idf
         self.temperature = temperature
+        self.digests = digests or {}
         self._vocabulary = list(word_idf)
         self._unknown_idf = max(word_idf.values(), default=1.0) + 1.0
 
@@ -146,7 +161,48 @@ class Matcher:
                             counter.idf_.astype(float).tolist(), strict=True))
         return cls(entry_ids=entry_ids, chars=chars, words=words, phrasings=matrix,
                    owners=owners, coef=coef, intercept=intercept, word_idf=word_idf,
-                   temperature=temperature)
+                   temperature=temperature, digests=digests_of(pairs))
+
+    def updated(self, changed: dict[str, list[str]]) -> Matcher:
+        """A copy with some entries' phrasings replaced (an empty list removes the entry).
+
+        Only what those entries touch is recomputed: their rows of the phrasing matrix, and
+        for each one its own one-against-the-rest SVM, learned against every current
+        phrasing. The vocabulary, the other entries' SVMs and the temperature stay as they
+        were, so a full rebuild is still due once many entries have changed.
+        """
+        gone = {self.entry_ids.index(e) for e in changed if e in self.digests}
+        keep_entries = [i for i in range(len(self.entry_ids)) if i not in gone]
+        entry_ids = [self.entry_ids[i] for i in keep_entries]
+        renumber = np.full(len(self.entry_ids), -1, dtype=np.int32)
+        renumber[keep_entries] = np.arange(len(keep_entries), dtype=np.int32)
+        keep_rows = np.flatnonzero(renumber[self.owners] >= 0)
+        matrix, owners = self.phrasings[keep_rows], renumber[self.owners[keep_rows]]
+        coef = self.coef[keep_entries] if self.coef is not None else None
+        intercept = self.intercept[keep_entries] if self.intercept is not None else None
+        word_idf = dict(self.word_idf)
+        new_idf = max(word_idf.values(), default=1.0)
+        added = [(e, texts) for e, texts in changed.items() if texts]
+        for entry_id, texts in added:
+            entry_ids.append(entry_id)
+            matrix = sparse.vstack([matrix, self.vectors(texts)], format="csr")
+            owners = np.concatenate([owners, np.full(len(texts), len(entry_ids) - 1, np.int32)])
+            for word in {w for text in texts for w in text.split()}:
+                word_idf.setdefault(word, new_idf)
+        if added and coef is not None and len(entry_ids) > 1:
+            rows, biases = [], []
+            for entry_id, _ in added:
+                svm = LinearSVC(C=CLASSIFIER_C).fit(matrix, owners == entry_ids.index(entry_id))
+                rows.append(svm.coef_[0])
+                biases.append(svm.intercept_[0])
+            coef = np.vstack([coef, np.array(rows, dtype=np.float32)])
+            intercept = np.concatenate([intercept, np.array(biases, dtype=np.float32)])
+        digests = {e: d for e, d in self.digests.items() if e not in changed}
+        digests.update({e: entry_digest(texts) for e, texts in added})
+        return Matcher(entry_ids=entry_ids, chars=self.chars, words=self.words,
+                       phrasings=matrix.astype(np.float32), owners=owners, coef=coef,
+                       intercept=intercept, word_idf=word_idf, temperature=self.temperature,
+                       digests=digests)
 
     @staticmethod
     def _stack(chars: sparse.spmatrix, words: sparse.spmatrix) -> sparse.csr_matrix:
@@ -217,7 +273,7 @@ class Matcher:
 
     def to_bytes(self) -> bytes:
         """The fitted index as one blob (numpy arrays, no pickle) for the database."""
-        meta = {"entry_ids": self.entry_ids,
+        meta = {"entry_ids": self.entry_ids, "digests": self.digests,
                 "chars": self.chars.get_feature_names_out().tolist(),
                 "words": self.words.get_feature_names_out().tolist(),
                 "word_idf": self.word_idf}
@@ -250,4 +306,5 @@ class Matcher:
             intercept=arrays.get("intercept", None),
             word_idf=meta["word_idf"],
             temperature=float(arrays["temperature"][0]) if "temperature" in arrays else 1.0,
+            digests=meta["digests"],
         )

@@ -118,3 +118,11 @@ def test_thresholds_are_stored_and_checked(run) -> None:
     assert "suggest <= answer" in refused.output
     assert run("kb", "thresholds", "--db", "kb.db", "--reset").output == (
         "answer 0.350, suggest 0.340, margin 0.050\n")
+
+
+def test_variants_that_normalize_alike_merge_quietly(run, tmp_path: Path) -> None:
+    (tmp_path / "train.csv").write_text(
+        "intent,text\ncard,Where is my card?\ncard,where is my card\ncard,وين بطاقتي؟\n"
+        "card,وَين بطاقتي\n", encoding="utf-8")
+    result = run("kb", "import", "train.csv", "--db", "kb.db")
+    assert result.output == "1 new entry, 2 new phrasings\n"

@@ -1,0 +1,56 @@
+"""The matcher index: cached per knowledge version, updated entry by entry, rebuilt when stale."""
+
+from pathlib import Path
+
+from bot.answering import Answerer, Outcome
+from bot.kb.imports import plan_import, write_import
+from bot.matching.index import load_index
+
+
+def _index_row(db) -> tuple[str, str, int]:
+    return db.execute("SELECT version, built_at, changed_entries FROM matcher_index").fetchone()
+
+
+def _import(db, tmp_path: Path, rows: str) -> None:
+    path = tmp_path / "more.csv"
+    path.write_text("intent,text\n" + rows, encoding="utf-8")
+    write_import(db, plan_import(path))
+
+
+def test_unchanged_knowledge_loads_the_stored_index(fresh_db) -> None:
+    before = _index_row(fresh_db)
+    matcher, version = load_index(fresh_db)
+    assert (version, _index_row(fresh_db)) == (before[0], before)
+    assert "winter-storm" in matcher.entry_ids
+
+
+def test_one_new_entry_is_added_without_a_rebuild(fresh_db, tmp_path: Path) -> None:
+    _import(fresh_db, tmp_path,
+            "opening-hours,when are you open\nopening-hours,what are your opening hours\n"
+            "opening-hours,are you open on friday\nopening-hours,متى تفتحون\n"
+            "opening-hours,ما هي ساعات العمل\n")
+    answerer = Answerer(fresh_db)
+    version, _, changed = _index_row(fresh_db)
+    assert changed == 1
+    assert version == answerer.version
+    assert answerer.answer("what are your opening hours on friday").entry_id == "opening-hours"
+    assert answerer.answer("شو ساعات العمل").entry_id == "opening-hours"
+    reply = answerer.answer("how many gigawatts are planned for ai")
+    assert (reply.outcome, reply.entry_id) == (Outcome.ANSWER, "planned-ai-power")
+
+
+def test_an_edited_entry_is_relearned(fresh_db) -> None:
+    fresh_db.execute("DELETE FROM phrasings WHERE entry_id = 'winter-storm' AND lang = 'en'")
+    fresh_db["phrasings"].insert({"entry_id": "winter-storm", "lang": "en",
+                                  "text": "blizzard", "normalized": "blizzard",
+                                  "origin": "admin"})
+    matcher, _ = load_index(fresh_db)
+    assert _index_row(fresh_db)[2] == 1
+    assert matcher.rank("blizzard")[0].entry_id == "winter-storm"
+
+
+def test_many_changes_rebuild_everything(fresh_db, tmp_path: Path) -> None:
+    rows = "".join(f"topic-{i},question number {i} about topic {i}\n" for i in range(40))
+    _import(fresh_db, tmp_path, rows)
+    load_index(fresh_db)
+    assert _index_row(fresh_db)[2] == 0
