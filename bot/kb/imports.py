@@ -44,6 +44,7 @@ class Phrasing:
     text: str
     lang: str | None = None
     answer: str | None = None
+    raw: str = ""
 
 
 @dataclass
@@ -143,7 +144,8 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
         lang = row[lang_at].strip().lower()[:2] if lang_at is not None else None
         if lang and lang not in LANGUAGES:
             raise ImportProblem(f"{name}:{line}: language {row[lang_at]!r} is not ar or en")
-        phrasings.append(Phrasing(line, intent, question, lang or None, answer or None))
+        phrasings.append(Phrasing(line, intent, question, lang or None, answer or None,
+                                  raw=row[text_at]))
     if not phrasings:
         raise ImportProblem(f"{name}: the file has a header but no rows")
     return phrasings
@@ -172,9 +174,9 @@ def plan_import(path: Path, *, skip_duplicates: bool = False) -> ImportPlan:
     seen: dict[tuple[str, str], int] = {}
     for phrasing in phrasings:
         phrasing.lang = phrasing.lang or script_language(phrasing.text)
-        # The same row twice is a mistake worth stopping for; rows that differ only in case,
-        # punctuation or diacritics are variants and merge quietly into one phrasing.
-        key = (phrasing.intent, " ".join(phrasing.text.split()))
+        # The same row twice is a mistake worth stopping for; rows that differ in spacing,
+        # case, punctuation or diacritics are variants and merge quietly into one phrasing.
+        key = (phrasing.intent, phrasing.raw or phrasing.text)
         if key in seen:
             if not skip_duplicates:
                 raise ImportProblem(

@@ -126,3 +126,9 @@ def test_variants_that_normalize_alike_merge_quietly(run, tmp_path: Path) -> Non
         "card,وَين بطاقتي\n", encoding="utf-8")
     result = run("kb", "import", "train.csv", "--db", "kb.db")
     assert result.output == "1 new entry, 2 new phrasings\n"
+
+
+def test_rows_differing_only_in_spacing_are_variants(run, tmp_path: Path) -> None:
+    (tmp_path / "train.csv").write_text(
+        "intent,text\ncard,where is  my card\ncard,where is my card \n", encoding="utf-8")
+    assert run("kb", "import", "train.csv", "--db", "kb.db").exit_code == 0
