@@ -56,8 +56,8 @@ class Thresholds:
     with non-banking questions, and on this bot's own held-out questions.
     """
 
-    answer: float = 0.35
-    suggest: float = 0.34
+    answer: float = 0.33
+    suggest: float = 0.32
     margin: float = 0.05
 
 

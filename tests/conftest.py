@@ -9,6 +9,7 @@ import pytest
 
 from bot.answering import Answerer
 from bot.kb.build import build
+from bot.kb.imports import plan_import, write_import
 from bot.kb.store import connect
 from bot.matching.index import build_index
 
@@ -38,3 +39,26 @@ def fresh_db(tmp_path: Path, kb_path: Path):
     source.close()
     target.close()
     return connect(copy)
+
+
+TWINS = """intent,lang,text,answer
+desk-hours,en,help desk,The help desk is open from nine to five.
+desk-hours,en,the help desk,The help desk is open from nine to five.
+desk-hours,en,help desk please,The help desk is open from nine to five.
+desk-phone,en,help desk,Call the help desk on extension 100.
+desk-phone,en,the help desk,Call the help desk on extension 100.
+desk-phone,en,help desk please,Call the help desk on extension 100.
+"""
+
+
+@pytest.fixture
+def add_twins(tmp_path: Path):
+    """Adds two entries with the same phrasings (so no question can tell them apart)."""
+
+    def add(db) -> tuple[str, str]:
+        path = tmp_path / "twins.csv"
+        path.write_text(TWINS, encoding="utf-8")
+        write_import(db, plan_import(path))
+        return "desk-hours", "desk-phone"
+
+    return add

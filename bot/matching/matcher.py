@@ -232,8 +232,10 @@ class Matcher:
                 match = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio,
                                            score_cutoff=FUZZY_WORD_CUTOFF)
             if match:
+                # A near miss earns part of the word's weight, nothing at the cutoff: with a
+                # large vocabulary almost any word is within one letter of something.
                 idf = self.word_idf[match[0]]
-                seen += idf * match[1] / 100
+                seen += idf * (match[1] - FUZZY_WORD_CUTOFF) / (100 - FUZZY_WORD_CUTOFF)
                 total += idf
             else:
                 total += self._unknown_idf
