@@ -15,7 +15,7 @@ import sqlite_utils
 
 from bot.kb.build import now
 from bot.kb.store import knowledge_version
-from bot.matching.matcher import Matcher, entry_digest
+from bot.matching.matcher import Matcher, StaleIndex, entry_digest
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +60,14 @@ def load_index(db: sqlite_utils.Database) -> tuple[Matcher, str]:
     """The index for the current knowledge: stored, updated entry by entry, or rebuilt."""
     version = knowledge_version(db)
     row = db.execute("SELECT version, changed_entries, data FROM matcher_index").fetchone()
-    if row and row[0] == version:
-        return Matcher.from_bytes(row[2]), version
-    if row:
-        stored = Matcher.from_bytes(row[2])
+    try:
+        stored = Matcher.from_bytes(row[2]) if row else None
+    except StaleIndex as exc:
+        log.info("stored matcher index not usable (%s); rebuilding", exc)
+        stored = None
+    if stored and row[0] == version:
+        return stored, version
+    if stored:
         current: dict[str, list[str]] = {}
         for entry_id, text in phrasing_pairs(db):
             current.setdefault(entry_id, []).append(text)

@@ -34,8 +34,14 @@ WORD_WEIGHT = 0.4
 FUZZY_WORD_CUTOFF = 80
 MIN_FUZZY_WORD = 3
 CLASSIFIER_C = 1.0
+LARGE_KB = 2000
+INDEX_FORMAT = 2
 DEFAULT_TEMPERATURE = 5.0
 TEMPERATURES = np.geomspace(0.5, 50, 40)
+
+
+class StaleIndex(ValueError):
+    """A stored index this version of the code cannot use; it must be rebuilt."""
 
 
 @dataclass(frozen=True)
@@ -46,9 +52,9 @@ class Candidate:
     score: float
 
 
-def _char_vectorizer() -> TfidfVectorizer:
+def _char_vectorizer(min_df: int = 1) -> TfidfVectorizer:
     return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                           dtype=np.float32)
+                           dtype=np.float32, min_df=min_df)
 
 
 def _word_vectorizer(ngrams: tuple[int, int] = (1, 2)) -> TfidfVectorizer:
@@ -135,17 +141,26 @@ class Matcher:
         self.word_idf = word_idf
         self.temperature = temperature
         self.digests = digests or {}
+        # Each entry's phrasings are consecutive rows, so a row's best match per entry is one
+        # reduceat over these starts.
+        if len(owners) and np.any(np.diff(owners) < 0):
+            raise ValueError("phrasing rows must be grouped by entry")
+        self._starts = np.searchsorted(owners, np.arange(len(entry_ids)))
         self._vocabulary = list(word_idf)
         self._unknown_idf = max(word_idf.values(), default=1.0) + 1.0
 
     @classmethod
     def fit(cls, pairs: Sequence[tuple[str, str]]) -> Matcher:
         """Learn from (entry_id, normalized phrasing) pairs."""
-        texts = [text for _, text in pairs]
         entry_ids = sorted({entry_id for entry_id, _ in pairs})
         position = {entry_id: i for i, entry_id in enumerate(entry_ids)}
+        pairs = sorted(pairs, key=lambda pair: position[pair[0]])  # each entry's rows together
+        texts = [text for _, text in pairs]
         owners = np.array([position[entry_id] for entry_id, _ in pairs], dtype=np.int32)
-        chars, words = _char_vectorizer(), _word_vectorizer()
+        # In a large knowledge base an n-gram seen once is noise that only costs memory; in a
+        # small one it may be all an entry has.
+        chars = _char_vectorizer(min_df=2 if len(texts) >= LARGE_KB else 1)
+        words = _word_vectorizer()
         if not texts:
             return cls(entry_ids=[], chars=chars, words=words,
                        phrasings=sparse.csr_matrix((0, 0), dtype=np.float32), owners=owners,
@@ -250,10 +265,7 @@ class Matcher:
     def similarities(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """The best cosine similarity with each entry's phrasings, one row per question."""
         sims = (vectors @ self.phrasings.T).toarray()
-        best = np.zeros((vectors.shape[0], len(self.entry_ids)), dtype=np.float32)
-        for row in range(sims.shape[0]):
-            np.maximum.at(best[row], self.owners, sims[row])
-        return best
+        return np.maximum.reduceat(sims, self._starts, axis=1)
 
     def rank(self, normalized: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a normalized question, most likely first."""
@@ -275,7 +287,7 @@ class Matcher:
 
     def to_bytes(self) -> bytes:
         """The fitted index as one blob (numpy arrays, no pickle) for the database."""
-        meta = {"entry_ids": self.entry_ids, "digests": self.digests,
+        meta = {"format": INDEX_FORMAT, "entry_ids": self.entry_ids, "digests": self.digests,
                 "chars": self.chars.get_feature_names_out().tolist(),
                 "words": self.words.get_feature_names_out().tolist(),
                 "word_idf": self.word_idf}
@@ -285,7 +297,8 @@ class Matcher:
                   "indptr": self.phrasings.indptr,
                   "shape": np.array(self.phrasings.shape), "owners": self.owners}
         if self.coef is not None:
-            arrays.update(coef=self.coef, intercept=self.intercept,
+            # Half precision halves the blob; the scores it gives are the same to 3 decimals.
+            arrays.update(coef=self.coef.astype(np.float16), intercept=self.intercept,
                           temperature=np.array([self.temperature]))
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
@@ -293,9 +306,12 @@ class Matcher:
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> Matcher:
-        """An index saved by to_bytes()."""
+        """An index saved by to_bytes(); StaleIndex if an older version of the code saved it."""
         arrays = np.load(io.BytesIO(blob), allow_pickle=False)
         meta = json.loads(arrays["meta"].tobytes().decode())
+        if meta.get("format") != INDEX_FORMAT:
+            raise StaleIndex(f"index format {meta.get('format')}, this code reads {INDEX_FORMAT}")
+        coef = arrays["coef"].astype(np.float32) if "coef" in arrays else None
         return cls(
             entry_ids=meta["entry_ids"],
             chars=_restore(_char_vectorizer(), meta["chars"], arrays["char_idf"]),
@@ -304,7 +320,7 @@ class Matcher:
                 (arrays["data"], arrays["indices"], arrays["indptr"]),
                 shape=tuple(arrays["shape"])),
             owners=arrays["owners"],
-            coef=arrays.get("coef", None),
+            coef=coef,
             intercept=arrays.get("intercept", None),
             word_idf=meta["word_idf"],
             temperature=float(arrays["temperature"][0]) if "temperature" in arrays else 1.0,

@@ -54,3 +54,22 @@ def test_many_changes_rebuild_everything(fresh_db, tmp_path: Path) -> None:
     _import(fresh_db, tmp_path, rows)
     load_index(fresh_db)
     assert _index_row(fresh_db)[2] == 0
+
+
+def test_an_index_saved_by_older_code_is_rebuilt(fresh_db) -> None:
+    import io
+    import json
+
+    import numpy as np
+
+    blob = fresh_db.execute("SELECT data FROM matcher_index").fetchone()[0]
+    arrays = dict(np.load(io.BytesIO(blob)))
+    meta = json.loads(arrays["meta"].tobytes().decode())
+    meta["format"] = 1
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    fresh_db.execute("UPDATE matcher_index SET data = ?, built_at = 'old'", [buffer.getvalue()])
+    matcher, _ = load_index(fresh_db)
+    assert _index_row(fresh_db)[1] != "old"
+    assert matcher.rank("winter storm")[0].entry_id == "winter-storm"
