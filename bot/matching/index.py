@@ -8,7 +8,9 @@ index is missing, the whole index is learned again.
 
 from __future__ import annotations
 
+import io
 import logging
+import sqlite3
 import time
 
 import sqlite_utils
@@ -56,12 +58,43 @@ def build_index(db: sqlite_utils.Database, version: str | None = None) -> Matche
     return matcher
 
 
+class _BlobFile(io.RawIOBase):
+    """A SQLite blob as a seekable file, for numpy's zip reader."""
+
+    def __init__(self, blob: sqlite3.Blob) -> None:
+        self.blob = blob
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.blob.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self.blob.seek(offset, whence)
+        return self.blob.tell()
+
+    def tell(self) -> int:
+        return self.blob.tell()
+
+
+def _read(db: sqlite_utils.Database, rowid: int) -> Matcher:
+    # Streamed from the database: the blob is never held in memory beside the arrays.
+    with db.conn.blobopen("matcher_index", "data", rowid, readonly=True) as blob:
+        return Matcher.from_bytes(io.BufferedReader(_BlobFile(blob), buffer_size=1 << 20))
+
+
 def load_index(db: sqlite_utils.Database) -> tuple[Matcher, str]:
     """The index for the current knowledge: stored, updated entry by entry, or rebuilt."""
     version = knowledge_version(db)
-    row = db.execute("SELECT version, changed_entries, data FROM matcher_index").fetchone()
+    row = db.execute("SELECT version, changed_entries, rowid FROM matcher_index").fetchone()
     try:
-        stored = Matcher.from_bytes(row[2]) if row else None
+        stored = _read(db, row[2]) if row else None
     except StaleIndex as exc:
         log.info("stored matcher index not usable (%s); rebuilding", exc)
         stored = None

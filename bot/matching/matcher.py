@@ -21,6 +21,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 from scipy import sparse
@@ -52,9 +53,9 @@ def _char_vectorizer(min_df: int = 1) -> TfidfVectorizer:
                            dtype=np.float32, min_df=min_df)
 
 
-def _word_vectorizer() -> TfidfVectorizer:
+def _word_vectorizer(min_df: int = 1) -> TfidfVectorizer:
     return TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b",
-                           sublinear_tf=True, dtype=np.float32)
+                           sublinear_tf=True, dtype=np.float32, min_df=min_df)
 
 
 def _restore(vectorizer: TfidfVectorizer, terms: list[str], idf: np.ndarray) -> TfidfVectorizer:
@@ -85,7 +86,9 @@ class Matcher:
         self.entry_ids = entry_ids
         self.chars = chars
         self.words = words
-        self.phrasings = phrasings
+        # Stored by feature: a question's few n-grams then touch only the phrasings that
+        # share them (0.4 ms for 30,000 phrasings, against 40 ms row by row).
+        self.by_feature = phrasings.T.tocsr()
         self.owners = owners
         self.coef = coef
         self.intercept = intercept
@@ -108,8 +111,8 @@ class Matcher:
         owners = np.array([position[entry_id] for entry_id, _ in pairs], dtype=np.int32)
         # In a large knowledge base an n-gram seen once is noise that only costs memory; in a
         # small one it may be all an entry has.
-        chars = _char_vectorizer(min_df=2 if len(texts) >= LARGE_KB else 1)
-        words = _word_vectorizer()
+        min_df = 2 if len(texts) >= LARGE_KB else 1
+        chars, words = _char_vectorizer(min_df), _word_vectorizer(min_df)
         if not texts:
             return cls(entry_ids=[], chars=chars, words=words,
                        phrasings=sparse.csr_matrix((0, 0), dtype=np.float32), owners=owners,
@@ -140,7 +143,7 @@ class Matcher:
         renumber[kept] = np.arange(len(kept), dtype=np.int32)
         rows = np.flatnonzero(renumber[self.owners] >= 0)
         entry_ids = [self.entry_ids[i] for i in kept]
-        blocks, owners = [self.phrasings[rows]], [renumber[self.owners[rows]]]
+        blocks, owners = [self.by_feature.T.tocsr()[rows]], [renumber[self.owners[rows]]]
         added = [(entry_id, texts) for entry_id, texts in changed.items() if texts]
         for entry_id, texts in added:
             entry_ids.append(entry_id)
@@ -187,7 +190,7 @@ class Matcher:
 
     def similarities(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """The best cosine similarity with each entry's phrasings, one row per question."""
-        sims = (vectors @ self.phrasings.T).toarray()
+        sims = (vectors @ self.by_feature).toarray()
         return np.maximum.reduceat(sims, self._starts, axis=1)
 
     def rank(self, normalized: str, limit: int = 5) -> list[Candidate]:
@@ -218,9 +221,9 @@ class Matcher:
                 "typical_coverage": self.calibration.typical_coverage}
         arrays = {"meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8),
                   "char_idf": self.chars.idf_, "word_view_idf": self.words.idf_,
-                  "data": self.phrasings.data, "indices": self.phrasings.indices,
-                  "indptr": self.phrasings.indptr,
-                  "shape": np.array(self.phrasings.shape), "owners": self.owners}
+                  "data": self.by_feature.data, "indices": self.by_feature.indices,
+                  "indptr": self.by_feature.indptr,
+                  "shape": np.array(self.by_feature.shape), "owners": self.owners}
         if self.coef is not None:
             # Half precision halves the blob; the scores it gives are the same to 3 decimals.
             arrays.update(coef=self.coef.astype(np.float16), intercept=self.intercept)
@@ -229,9 +232,11 @@ class Matcher:
         return buffer.getvalue()
 
     @classmethod
-    def from_bytes(cls, blob: bytes) -> Matcher:
-        """An index saved by to_bytes(); StaleIndex if an older version of the code saved it."""
-        arrays = np.load(io.BytesIO(blob), allow_pickle=False)
+    def from_bytes(cls, blob: bytes | BinaryIO) -> Matcher:
+        """An index saved by to_bytes() (the bytes, or a file to read them from); StaleIndex
+        if an older version of the code saved it."""
+        arrays = np.load(io.BytesIO(blob) if isinstance(blob, bytes) else blob,
+                         allow_pickle=False)
         meta = json.loads(arrays["meta"].tobytes().decode())
         if meta.get("format") != INDEX_FORMAT:
             raise StaleIndex(f"index format {meta.get('format')}, this code reads {INDEX_FORMAT}")
@@ -241,7 +246,7 @@ class Matcher:
             words=_restore(_word_vectorizer(), meta["words"], arrays["word_view_idf"]),
             phrasings=sparse.csr_matrix(
                 (arrays["data"], arrays["indices"], arrays["indptr"]),
-                shape=tuple(arrays["shape"])),
+                shape=tuple(arrays["shape"])).T,
             owners=arrays["owners"],
             coef=arrays["coef"].astype(np.float32) if "coef" in arrays else None,
             intercept=arrays.get("intercept", None),

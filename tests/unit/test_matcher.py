@@ -70,6 +70,6 @@ def test_update_adds_and_removes_entries(matcher: Matcher) -> None:
 def test_rows_must_be_grouped_by_entry(matcher: Matcher) -> None:
     with pytest.raises(ValueError, match="grouped by entry"):
         Matcher(entry_ids=matcher.entry_ids, chars=matcher.chars, words=matcher.words,
-                phrasings=matcher.phrasings, owners=matcher.owners[::-1], coef=matcher.coef,
+                phrasings=matcher.by_feature.T, owners=matcher.owners[::-1], coef=matcher.coef,
                 intercept=matcher.intercept, vocabulary=matcher.vocabulary,
                 calibration=matcher.calibration, digests=matcher.digests)
