@@ -172,9 +172,10 @@ class Answerer:
     def fallback_text(self, lang: str) -> str:
         """Say politely that the bot does not know, and what it can answer."""
         gettext = translator(lang).gettext
-        lines = [gettext("Sorry, I don't have an answer to that yet."),
-                 gettext("You can ask me things like:")]
-        lines += [f"• {self.title(entry_id, lang)}" for entry_id in self.examples]
+        lines = [gettext("Sorry, I don't have an answer to that yet.")]
+        if self.examples:
+            lines.append(gettext("You can ask me things like:"))
+            lines += [f"• {self.title(entry_id, lang)}" for entry_id in self.examples]
         return "\n".join(lines)
 
     def choice(self, entry_id: str, lang: str) -> Choice:

@@ -99,7 +99,7 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
     Rows with the same intent form one entry. Any problem stops the import before anything
     is written.
     """
-    db = open_db(db_path)
+    db = connect(db_path or _settings().db_path)
     try:
         plan = plan_import(file, skip_duplicates=skip_duplicates)
     except ImportProblem as exc:

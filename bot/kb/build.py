@@ -80,6 +80,9 @@ def build(db: sqlite_utils.Database, folder: Path | None = None) -> dict[str, in
 
 
 def ensure_built(db: sqlite_utils.Database) -> None:
-    """Compile the embedded knowledge into a database that has never been built."""
-    if get_meta(db, "built_at") is None:
+    """Compile the embedded knowledge into a database that holds no knowledge at all.
+
+    A database that was started by importing other data is left to that data.
+    """
+    if get_meta(db, "built_at") is None and not db["entries"].count:
         build(db)

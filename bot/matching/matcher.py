@@ -64,6 +64,15 @@ def _restore(vectorizer: TfidfVectorizer, terms: list[str], idf: np.ndarray) -> 
     return vectorizer
 
 
+def _terms(vectorizer: TfidfVectorizer) -> list[str]:
+    vocabulary = getattr(vectorizer, "vocabulary_", {})  # none in an empty knowledge base
+    return sorted(vocabulary, key=vocabulary.get)
+
+
+def _idf(vectorizer: TfidfVectorizer) -> np.ndarray:
+    return vectorizer.idf_ if hasattr(vectorizer, "vocabulary_") else np.zeros(0, np.float32)
+
+
 def entry_digest(texts: Sequence[str]) -> str:
     """A fingerprint of one entry's phrasings, to tell which entries changed since a build."""
     return hashlib.blake2s("\n".join(sorted(texts)).encode(), digest_size=8).hexdigest()
@@ -214,13 +223,12 @@ class Matcher:
     def to_bytes(self) -> bytes:
         """The fitted index as one blob (numpy arrays, no pickle) for the database."""
         meta = {"format": INDEX_FORMAT, "entry_ids": self.entry_ids, "digests": self.digests,
-                "chars": self.chars.get_feature_names_out().tolist(),
-                "words": self.words.get_feature_names_out().tolist(),
+                "chars": _terms(self.chars), "words": _terms(self.words),
                 "word_idf": self.vocabulary.idf,
                 "temperature": self.calibration.temperature,
                 "typical_coverage": self.calibration.typical_coverage}
         arrays = {"meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8),
-                  "char_idf": self.chars.idf_, "word_view_idf": self.words.idf_,
+                  "char_idf": _idf(self.chars), "word_view_idf": _idf(self.words),
                   "data": self.by_feature.data, "indices": self.by_feature.indices,
                   "indptr": self.by_feature.indptr,
                   "shape": np.array(self.by_feature.shape), "owners": self.owners}

@@ -130,3 +130,11 @@ def test_held_out_questions(answerer: Answerer) -> None:
     assert report["per_lang"]["ar"]["accuracy"] >= 0.85
     assert report["per_lang"]["en"]["accuracy"] >= 0.85
     assert report["oos_rejected"] >= 0.8
+
+
+def test_an_empty_knowledge_base_declines_politely(tmp_path) -> None:
+    from bot.kb.store import connect
+
+    reply = Answerer(connect(tmp_path / "empty.db")).answer("where is my card")
+    assert (reply.outcome, reply.text) == (Outcome.FALLBACK,
+                                           "Sorry, I don't have an answer to that yet.")

@@ -132,3 +132,13 @@ def test_rows_differing_only_in_spacing_are_variants(run, tmp_path: Path) -> Non
     (tmp_path / "train.csv").write_text(
         "intent,text\ncard,where is  my card\ncard,where is my card \n", encoding="utf-8")
     assert run("kb", "import", "train.csv", "--db", "kb.db").exit_code == 0
+
+
+def test_import_into_a_new_database_brings_only_the_file(run, tmp_path: Path) -> None:
+    (tmp_path / "train.csv").write_text(CSV_OK, encoding="utf-8")
+    run("kb", "import", "train.csv", "--db", "fresh.db")
+    (tmp_path / "test.csv").write_text("intent,text\n,hello there\n", encoding="utf-8")
+    report = json.loads(run("eval", "test.csv", "--db", "fresh.db", "--json").output)
+    assert report["oos_rejected"] == 1.0
+    result = run("ask", "--db", "fresh.db", "how many gigawatts are planned for ai")
+    assert "gigawatts" not in result.output.split("\n")[0]
