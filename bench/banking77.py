@@ -177,7 +177,9 @@ def main() -> None:
         print(f"{'accuracy ' + lang:34}{pct(report['per_lang'][lang]['accuracy']):>12}"
               f"{pct(base['per_lang'][lang]):>12}")
     print(f"{'best guess right (top-1)':34}{pct(report['top1']):>12}")
-    print(f"{'accuracy answering everything':34}{pct(no_oos['accuracy']):>12}")
+    for lang in ("en", "ar"):
+        print(f"{'accuracy answering everything ' + lang:34}"
+              f"{pct(no_oos['per_lang'][lang]['accuracy']):>12}")
     print(f"{'out of scope declined':34}{pct(report['oos_rejected']):>12}{'  n/a':>12}")
     print(f"{'latency p50 ms':34}{report['latency_ms']['p50']:>12.2f}{base['p50']:>12.2f}")
     print(f"{'latency p99 ms':34}{report['latency_ms']['p99']:>12.2f}{base['p99']:>12.2f}")
