@@ -16,6 +16,7 @@ from bot.kb.build import build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, write_import
 from bot.kb.sources import SourceError
 from bot.kb.store import connect
+from bot.matching.index import load_index
 
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -38,6 +39,13 @@ def open_db(db_path: Path | None) -> sqlite_utils.Database:
     except SourceError as exc:
         raise click.ClickException(f"the knowledge sources have problems:\n{exc}") from None
     return db
+
+
+def refresh_index(db: sqlite_utils.Database) -> None:
+    """Bring the matcher index up to date now, so the bot and `eval` start without waiting."""
+    if sys.stderr.isatty():
+        click.echo("updating the matcher index...", err=True)
+    load_index(db)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -86,6 +94,7 @@ def kb_build(sources: Path | None, db_path: Path | None) -> None:
             f"the knowledge sources have problems; the database was not changed:\n{exc}"
         ) from None
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+    refresh_index(db)
 
 
 @kb.command("import")
@@ -116,6 +125,7 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
     if counts["duplicates_skipped"]:
         line += f", {counts['duplicates_skipped']} duplicate rows skipped"
     click.echo(line)
+    refresh_index(db)
 
 
 @kb.command("thresholds")
