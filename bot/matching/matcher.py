@@ -33,7 +33,7 @@ from bot.matching.vocabulary import Vocabulary
 CHAR_WEIGHT = 0.6
 WORD_WEIGHT = 0.4
 LARGE_KB = 2000
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 
 
 class StaleIndex(ValueError):
