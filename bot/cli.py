@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -227,3 +228,8 @@ def main() -> None:
         cli(standalone_mode=True)
     except KeyboardInterrupt:
         sys.exit(130)
+    except sqlite3.DatabaseError as exc:
+        click.echo(f"Error: the database could not be used ({exc}). Is it a faqbot database "
+                   "written by this version? Point --db or FAQBOT_DB at another file, or "
+                   "remove this one to start afresh.", err=True)
+        sys.exit(1)

@@ -142,3 +142,15 @@ def test_import_into_a_new_database_brings_only_the_file(run, tmp_path: Path) ->
     assert report["oos_rejected"] == 1.0
     result = run("ask", "--db", "fresh.db", "how many gigawatts are planned for ai")
     assert "gigawatts" not in result.output.split("\n")[0]
+
+
+def test_a_file_that_is_not_a_database_gets_a_sentence(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "notes.db").write_text("not a database " * 100)
+    result = subprocess.run([sys.executable, "-m", "bot", "ask", "--db", "notes.db", "hi"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "the database could not be used" in result.stderr
+    assert "Traceback" not in result.stderr
