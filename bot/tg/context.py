@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import sqlite_utils
-from telegram import Message, ReplyParameters, Update
+from telegram import InlineKeyboardMarkup, MaybeInaccessibleMessage, ReplyParameters, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -48,23 +48,27 @@ def is_private(update: Update) -> bool:
     return chat is not None and chat.type == ChatType.PRIVATE
 
 
-async def send(message: Message, text: str, *, keyboard=None, quote: bool = False) -> None:
+async def send(message: MaybeInaccessibleMessage, text: str, *,
+               keyboard: InlineKeyboardMarkup | None = None, quote: bool = False) -> None:
     """Reply with plain `text` as escaped HTML, split at the limit; buttons on the last piece.
 
-    In groups the reply quotes the question so the thread stays readable.
+    In groups the reply quotes the question so the thread stays readable. `message` may be
+    one Telegram no longer shows the bot (a button pressed on a message over 48 hours old):
+    the reply then goes to its chat, in the main thread.
     """
     pieces = html_pieces(text)
+    topic = message.message_thread_id if getattr(message, "is_topic_message", False) else None
     for i, piece in enumerate(pieces):
         last = i == len(pieces) - 1
         await message.get_bot().send_message(
-            chat_id=message.chat_id,
+            chat_id=message.chat.id,
             text=piece,
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard if last else None,
             reply_parameters=ReplyParameters(message.message_id,
                                               allow_sending_without_reply=True)
             if quote and i == 0 else None,
-            message_thread_id=message.message_thread_id if message.is_topic_message else None,
+            message_thread_id=topic,
         )
 
 

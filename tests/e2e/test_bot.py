@@ -37,9 +37,9 @@ class Chat:
         await self.api.wait_idle(timeout=5, quiet=0.3)
         assert len(self.api.sent(self.chat["id"])) == before
 
-    async def press(self, message: dict, data: str) -> dict:
+    async def press(self, message: dict, data: str, *, inaccessible: bool = False) -> dict:
         before = len(self.api.sent(self.chat["id"]))
-        self.api.press(message, data, self.user)
+        self.api.press(message, data, self.user, inaccessible=inaccessible)
         sent = await self.api.wait_for_sent(self.chat["id"], count=before + 1)
         return sent[before]
 
@@ -144,6 +144,13 @@ async def test_did_you_mean_button_answers_the_choice(english: Chat, bot: Any, f
     other = await english.press(suggestion, buttons[1]["callback_data"])
     assert {answer["text"], other["text"]} == answers
     assert english.api.callback_answers
+
+
+async def test_buttons_on_messages_too_old_to_show_still_work(arabic: Chat) -> None:
+    menu = await arabic.say("/lang")
+    confirmation = await arabic.press(menu, "lang:en", inaccessible=True)
+    assert confirmation["text"] == "I will reply in English."
+    assert arabic.api.errors() == []
 
 
 async def test_out_of_scope_gets_the_fallback(english: Chat, arabic: Chat) -> None:

@@ -278,8 +278,13 @@ class LoopbackBotAPI:
                 state.queue_update("edited_message", stored)
             return copy.deepcopy(stored)
 
-    def press(self, message: JSONDict, data: str, user: UserRef) -> str:
-        """`user` presses the inline button with `data` on a bot message; returns the query id."""
+    def press(self, message: JSONDict, data: str, user: UserRef, *,
+              inaccessible: bool = False) -> str:
+        """`user` presses the inline button with `data` on a bot message; returns the query id.
+
+        `inaccessible` sends the message as Telegram does for one older than 48 hours: only
+        its chat, id and a zero date.
+        """
         with self._cond:
             state = self._state
             key = (message["chat"]["id"], message["message_id"])
@@ -291,8 +296,10 @@ class LoopbackBotAPI:
             if not any(button.get("callback_data") == data for button in buttons):
                 raise ValueError(f"the message has no button with callback_data {data!r}")
             query_id = str(secrets.randbits(62))
+            shown = ({"chat": copy.deepcopy(stored["chat"]), "message_id": key[1], "date": 0}
+                     if inaccessible else copy.deepcopy(stored))
             query = {"id": query_id, "from": copy.deepcopy(state.user_of(user)),
-                     "message": copy.deepcopy(stored),
+                     "message": shown,
                      "chat_instance": str((key[0] * 7_919 + self.bot_id) % 10**19), "data": data}
             state.callback_queries[query_id] = {"answered": False, "query": query}
             state.queue_update("callback_query", query)
