@@ -18,7 +18,6 @@ from bot.i18n.formatting import bidi_fix, format_fact
 from bot.kb.sources import PLACEHOLDER, Fact
 from bot.kb.store import get_meta, set_meta
 from bot.matching.index import load_index
-from bot.matching.matcher import Candidate
 from bot.text.language import LANGUAGES, reading_locale, reply_language
 from bot.text.normalize import normalize
 
@@ -135,19 +134,16 @@ class Answerer:
                 "SELECT id FROM entries WHERE active AND kind = 'faq' ORDER BY rowid LIMIT 3")
         ]
 
-    def rank(self, text: str) -> list[Candidate]:
-        """Candidates for a raw question, best first."""
-        return self.matcher.rank(normalize(text[:MAX_QUESTION_CHARS]))
-
     def answer(self, text: str, asker: Asker | None = None) -> Reply:
         """Decide how to reply to `text` and render the reply for `asker`."""
         asker = asker or Asker()
         lang = reply_language(text, chosen=asker.lang, locale=asker.locale)
         gettext = translator(lang).gettext
-        candidates = self.rank(text or "")
-        if not normalize(text or ""):
+        normalized = normalize((text or "")[:MAX_QUESTION_CHARS])
+        if not normalized:
             return Reply(gettext("Please send your question as text, in Arabic or English."),
                          lang, Outcome.EMPTY)
+        candidates = self.matcher.rank(normalized)
         limits = self.thresholds
         best = candidates[0] if candidates else None
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
