@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import sqlite3
 import sys
 from dataclasses import replace
@@ -190,6 +191,7 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
         db_path: Path | None) -> None:
     """Run the bot: long polling, or a webhook server with --webhook-url."""
     from telegram import Update
+    from telegram.error import InvalidToken
 
     from bot.tg.app import build_application, protect_logs, webhook_path
 
@@ -204,12 +206,20 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
     db = open_db(db_path or settings.db_path)
     application = build_application(token=token, base_url=settings.api_base_url, db=db,
                                     answerer=Answerer(db))
-    if webhook_url:
-        application.run_webhook(listen=listen, port=port, url_path=webhook_path(webhook_url),
-                                webhook_url=webhook_url, secret_token=secret_token,
-                                allowed_updates=Update.ALL_TYPES)
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        if webhook_url:
+            # Without a secret anyone who reaches the port could post forged updates; one
+            # made up here is registered with Telegram by setWebhook, which then sends it.
+            secret_token = secret_token or secrets.token_urlsafe(32)
+            application.run_webhook(listen=listen, port=port,
+                                    url_path=webhook_path(webhook_url), webhook_url=webhook_url,
+                                    secret_token=secret_token, allowed_updates=Update.ALL_TYPES)
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        raise click.ClickException(
+            "the Bot API refused TELEGRAM_BOT_TOKEN: check it with @BotFather "
+            "(and TELEGRAM_API_BASE_URL, if you set it).") from None
 
 
 @cli.command()
@@ -229,7 +239,6 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except sqlite3.DatabaseError as exc:
-        click.echo(f"Error: the database could not be used ({exc}). Is it a faqbot database "
-                   "written by this version? Point --db or FAQBOT_DB at another file, or "
-                   "remove this one to start afresh.", err=True)
+        click.echo(f"Error: the database could not be used: {exc}. If it is not a faqbot "
+                   "database, point --db or FAQBOT_DB at another file.", err=True)
         sys.exit(1)

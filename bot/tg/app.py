@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -36,9 +37,17 @@ class RedactToken(logging.Filter):
         self.token = token
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.token and self.token in record.getMessage():
+        if not self.token:
+            return True
+        if self.token in record.getMessage():
             record.msg = record.getMessage().replace(self.token, "<token>")
             record.args = ()
+        if record.exc_info and self.token in "".join(traceback.format_exception(
+                *record.exc_info)):
+            # Exceptions such as InvalidToken quote the token: log the redacted text instead.
+            text = "".join(traceback.format_exception(*record.exc_info))
+            record.exc_info = None
+            record.exc_text = text.replace(self.token, "<token>").rstrip()
         return True
 
 

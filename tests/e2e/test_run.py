@@ -36,3 +36,16 @@ async def test_faqbot_run_polls_the_configured_api(tmp_path: Path) -> None:
     assert process.returncode == 0, output
     assert "Application started" in output
     assert TOKEN not in output
+
+
+async def test_a_refused_token_is_explained_without_quoting_it(tmp_path: Path) -> None:
+    async with LoopbackBotAPI(TOKEN, bot_username="faq_test_bot") as api:
+        wrong = "999999:not-the-right-token-at-all"
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": wrong,
+               "TELEGRAM_API_BASE_URL": api.base_url, "FAQBOT_DB": str(tmp_path / "kb.db")}
+        result = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "the Bot API refused TELEGRAM_BOT_TOKEN" in result.stderr
+    assert wrong not in result.stdout + result.stderr  # nor in the tracebacks PTB logs
+    assert result.stderr.rstrip().endswith("(and TELEGRAM_API_BASE_URL, if you set it).")
