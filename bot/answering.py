@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 
 import sqlite_utils
@@ -65,8 +65,12 @@ THRESHOLD_KEY = "thresholds"
 
 def load_thresholds(db: sqlite_utils.Database) -> Thresholds:
     """The thresholds a maintainer set for this knowledge base, or the defaults."""
-    raw = get_meta(db, THRESHOLD_KEY)
-    return Thresholds(**json.loads(raw)) if raw else Thresholds()
+    try:
+        stored = json.loads(get_meta(db, THRESHOLD_KEY) or "{}")
+        known = {f.name for f in fields(Thresholds)}
+        return Thresholds(**{k: float(v) for k, v in stored.items() if k in known})
+    except (ValueError, TypeError, AttributeError):  # written by another version: defaults
+        return Thresholds()
 
 
 def save_thresholds(db: sqlite_utils.Database, thresholds: Thresholds) -> None:

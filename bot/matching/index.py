@@ -12,6 +12,7 @@ import io
 import logging
 import sqlite3
 import time
+import zipfile
 
 import sqlite_utils
 
@@ -95,12 +96,13 @@ def load_index(db: sqlite_utils.Database) -> tuple[Matcher, str]:
     row = db.execute("SELECT version, changed_entries, rowid FROM matcher_index").fetchone()
     try:
         stored = _read(db, row[2]) if row else None
-    except StaleIndex as exc:
-        log.info("stored matcher index not usable (%s); rebuilding", exc)
+    except (StaleIndex, ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
+        log.warning("stored matcher index not usable (%s); rebuilding", exc)
         stored = None
     if stored and row[0] == version:
         return stored, version
-    if stored:
+    # An index of fewer than two entries has no classifier to extend: learn it afresh.
+    if stored and stored.coef is not None:
         current: dict[str, list[str]] = {}
         for entry_id, text in phrasing_pairs(db):
             current.setdefault(entry_id, []).append(text)

@@ -138,3 +138,13 @@ def test_an_empty_knowledge_base_declines_politely(tmp_path) -> None:
     reply = Answerer(connect(tmp_path / "empty.db")).answer("where is my card")
     assert (reply.outcome, reply.text) == (Outcome.FALLBACK,
                                            "Sorry, I don't have an answer to that yet.")
+
+
+def test_thresholds_written_by_another_version_fall_back(fresh_db) -> None:
+    from bot.answering import Thresholds, load_thresholds
+    from bot.kb.store import set_meta
+
+    set_meta(fresh_db, "thresholds", '{"answer": 0.5, "future_knob": 3}')
+    assert load_thresholds(fresh_db) == Thresholds(answer=0.5)
+    set_meta(fresh_db, "thresholds", "null")
+    assert load_thresholds(fresh_db) == Thresholds()

@@ -73,3 +73,24 @@ def test_an_index_saved_by_older_code_is_rebuilt(fresh_db) -> None:
     matcher, _ = load_index(fresh_db)
     assert _index_row(fresh_db)[1] != "old"
     assert matcher.rank("winter storm")[0].entry_id == "winter-storm"
+
+
+def test_a_corrupt_index_is_rebuilt(fresh_db) -> None:
+    fresh_db.execute("UPDATE matcher_index SET data = ?", [b"\0" * 100])
+    matcher, _ = load_index(fresh_db)
+    assert matcher.rank("winter storm")[0].entry_id == "winter-storm"
+
+
+def test_growing_from_one_entry_learns_a_classifier(tmp_path: Path) -> None:
+    from bot.kb.store import connect
+
+    db = connect(tmp_path / "grow.db")
+    _import(db, tmp_path, "refund,refund policy\nrefund,how do refunds work\n")
+    load_index(db)
+    _import(db, tmp_path, "hours,opening hours\nhours,when are you open\n"
+                          "card,where is my card\ncard,card not arrived\n")
+    matcher, _ = load_index(db)
+    assert matcher.coef is not None and matcher.coef.shape[0] == 3
+    best, runner_up = matcher.rank("refund policy")[:2]
+    assert best.entry_id == "refund"
+    assert best.score > 0.9 > 0.2 > runner_up.score
