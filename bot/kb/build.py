@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.kb.sources import Knowledge, read_sources
+from bot.kb.sources import Knowledge, Problem, SourceError, read_sources
 from bot.kb.store import get_meta, knowledge_version, set_meta
 from bot.text.normalize import normalize
 
@@ -27,22 +27,32 @@ def write_knowledge(db: sqlite_utils.Database, knowledge: Knowledge) -> dict[str
     """
     stamp = now()
     counts = {"entries": 0, "phrasings": 0, "facts": 0, "summaries": 0}
+    wanted = {entry.id for entry in knowledge.entries}
     with db.atomic():
-        curated = [r[0] for r in db.execute("SELECT id FROM entries WHERE origin = ?", [CURATED])]
-        for table in ("phrasings", "answers", "facts"):
-            db.execute(
-                f"DELETE FROM {table} WHERE entry_id IN "
-                "(SELECT id FROM entries WHERE origin = ?)",
-                [CURATED],
-            )
-        db.execute("DELETE FROM entries WHERE origin = ?", [CURATED])
+        existing = {row[0]: row[1:] for row in db.execute(
+            "SELECT id, origin, created_at FROM entries")}
+        taken = sorted(e for e in wanted if e in existing and existing[e][0] != CURATED)
+        if taken:
+            raise SourceError([Problem("knowledge", 0, "id", f"{e!r} is already an entry "
+                                       f"added by {existing[e][0]}; rename one of them")
+                               for e in taken])
+        # Curated rows are replaced; phrasings others added to curated entries stay.
+        for table in ("answers", "facts"):
+            db.execute(f"DELETE FROM {table} WHERE entry_id IN "
+                       "(SELECT id FROM entries WHERE origin = ?)", [CURATED])
+        db.execute("DELETE FROM phrasings WHERE origin = ?", [CURATED])
+        dropped = [e for e, (origin, _) in existing.items()
+                   if origin == CURATED and e not in wanted]
+        for entry_id in dropped:
+            db.execute("DELETE FROM phrasings WHERE entry_id = ?", [entry_id])
+            db.execute("DELETE FROM entries WHERE id = ?", [entry_id])
         db.execute("DELETE FROM summaries")
-        created = dict.fromkeys(curated, stamp)
         for entry in knowledge.entries:
-            db["entries"].insert({
+            created = existing[entry.id][1] if entry.id in existing else stamp
+            db["entries"].upsert({
                 "id": entry.id, "kind": entry.kind, "origin": CURATED, "source": entry.source,
-                "active": 1, "created_at": created.get(entry.id, stamp), "updated_at": stamp,
-            })
+                "active": 1, "created_at": created, "updated_at": stamp,
+            }, pk="id")
             counts["entries"] += 1
             phrasings = {}
             for lang, wording in entry.wordings.items():
@@ -54,7 +64,7 @@ def write_knowledge(db: sqlite_utils.Database, knowledge: Knowledge) -> dict[str
                         phrasings[(lang, key)] = {"entry_id": entry.id, "lang": lang,
                                                   "text": text, "normalized": key,
                                                   "origin": CURATED}
-            db["phrasings"].insert_all(phrasings.values())
+            db["phrasings"].insert_all(phrasings.values(), ignore=True)
             counts["phrasings"] += len(phrasings)
             if entry.fact:
                 fact = entry.fact

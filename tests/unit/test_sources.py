@@ -102,3 +102,30 @@ def test_rebuild_keeps_users_and_questions(fresh_db) -> None:
     fresh_db["users"].insert({"id": 7, "lang": "ar", "digits": "arab"})
     build(fresh_db)
     assert fresh_db["users"].get(7)["digits"] == "arab"
+
+
+def test_rebuild_keeps_imported_phrasings_and_creation_times(fresh_db, tmp_path: Path) -> None:
+    from bot.kb.imports import plan_import, write_import
+
+    created = fresh_db["entries"].get("winter-storm")["created_at"]
+    fresh_db.execute("UPDATE entries SET created_at = '2020-01-01' WHERE id = 'winter-storm'")
+    csv_file = tmp_path / "more.csv"
+    csv_file.write_text("intent,text\nwinter-storm,did the blizzard stop the rigs\n",
+                        encoding="utf-8")
+    write_import(fresh_db, plan_import(csv_file))
+    build(fresh_db)
+    texts = [r[0] for r in fresh_db.execute(
+        "SELECT text FROM phrasings WHERE entry_id = 'winter-storm'")]
+    assert "did the blizzard stop the rigs" in texts
+    assert fresh_db["entries"].get("winter-storm")["created_at"] == "2020-01-01" != created
+
+
+def test_curated_id_taken_by_an_import_is_reported(tmp_path: Path) -> None:
+    from bot.kb.imports import plan_import, write_import
+
+    db = connect(tmp_path / "kb.db")
+    csv_file = tmp_path / "mine.csv"
+    csv_file.write_text("intent,text\nwinter-storm,snow\n", encoding="utf-8")
+    write_import(db, plan_import(csv_file))
+    with pytest.raises(SourceError, match="'winter-storm' is already an entry added by imported"):
+        build(db)
