@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
 
-from bot.kb.sources import Knowledge, Problem, SourceError, read_sources
+from bot.kb.sources import (
+    SOURCE_FILES,
+    Knowledge,
+    Problem,
+    SourceError,
+    default_sources,
+    read_sources,
+)
 from bot.kb.store import get_meta, knowledge_version, set_meta
 from bot.text.normalize import normalize
 
@@ -84,15 +92,32 @@ def write_knowledge(db: sqlite_utils.Database, knowledge: Knowledge) -> dict[str
     return counts
 
 
+def sources_digest(folder: Path) -> str:
+    """A fingerprint of the YAML sources in `folder`."""
+    digest = hashlib.sha256()
+    for name in SOURCE_FILES:
+        path = folder / name
+        digest.update(name.encode() + (path.read_bytes() if path.exists() else b""))
+    return digest.hexdigest()[:16]
+
+
 def build(db: sqlite_utils.Database, folder: Path | None = None) -> dict[str, int]:
     """Read the sources (raising SourceError before any write) and compile them."""
-    return write_knowledge(db, read_sources(folder))
+    counts = write_knowledge(db, read_sources(folder))
+    set_meta(db, "sources", "embedded" if folder is None else str(folder))
+    set_meta(db, "sources_digest", sources_digest(folder or default_sources()))
+    return counts
 
 
 def ensure_built(db: sqlite_utils.Database) -> None:
     """Compile the embedded knowledge into a database that holds no knowledge at all.
 
-    A database that was started by importing other data is left to that data.
+    A database that was started by importing other data is left to that data; one built
+    from the embedded knowledge follows it when an upgrade ships a new version of it.
     """
-    if get_meta(db, "built_at") is None and not db["entries"].count:
+    never_built = get_meta(db, "built_at") is None
+    if never_built and not db["entries"].count:
         build(db)
+    elif (get_meta(db, "sources") == "embedded"
+          and get_meta(db, "sources_digest") != sources_digest(default_sources())):
+        build(db)  # a new version of the bot ships new knowledge

@@ -15,6 +15,8 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from bot.text.normalize import NORMALIZE_VERSION, normalize
+
 migrations = Migrations("faqbot")
 
 
@@ -88,7 +90,31 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     if str(path) != ":memory:":
         db.enable_wal()
     migrations.apply(db)
+    renormalize(db)
     return db
+
+
+def renormalize(db: sqlite_utils.Database) -> None:
+    """Bring stored phrasings to the current normalize() if an older one wrote them.
+
+    Variants that now normalize alike merge into the first of them.
+    """
+    if get_meta(db, "normalize_version") == str(NORMALIZE_VERSION):
+        return
+    with db.atomic():
+        rows = db.execute("SELECT id, entry_id, lang, text, normalized, origin FROM phrasings "
+                          "ORDER BY id").fetchall()
+        kept, seen = [], set()
+        for phrasing_id, entry_id, lang, text, _, origin in rows:
+            key = (entry_id, lang, normalize(text))
+            if key[2] and key not in seen:
+                seen.add(key)
+                kept.append({"id": phrasing_id, "entry_id": entry_id, "lang": lang,
+                             "text": text, "normalized": key[2], "origin": origin})
+        if rows:
+            db.execute("DELETE FROM phrasings")
+            db["phrasings"].insert_all(kept)
+        set_meta(db, "normalize_version", str(NORMALIZE_VERSION))
 
 
 def get_meta(db: sqlite_utils.Database, key: str) -> str | None:

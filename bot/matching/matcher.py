@@ -33,7 +33,9 @@ from bot.matching.vocabulary import Vocabulary
 CHAR_WEIGHT = 0.6
 WORD_WEIGHT = 0.4
 LARGE_KB = 2000
-INDEX_FORMAT = 4
+# Everything a stored index depends on besides the knowledge itself: a change here makes
+# older stored indexes stale instead of silently misread.
+INDEX_FORMAT = f"5 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT}"
 
 
 class StaleIndex(ValueError):

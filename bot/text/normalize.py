@@ -33,8 +33,13 @@ _LETTERS = str.maketrans(
     }
 )
 _NOT_WORD = re.compile(r"[^\w]+")
-_STRETCH = re.compile(r"(\w)\1{2,}")
+_STRETCH = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "1000" stays a thousand
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+
+
+# Stored phrasings carry the normalized form of the version that wrote them; bump this when
+# normalize() changes so they are normalized again (see kb/store.py).
+NORMALIZE_VERSION = 2
 
 
 def normalize(text: str) -> str:
@@ -52,7 +57,3 @@ def normalize(text: str) -> str:
     text = _DIGIT_LETTER.sub(" ", text)
     return " ".join(text.split())
 
-
-def strip_invisible(text: str) -> str:
-    """Remove zero-width and bidi control characters a client may have pasted in."""
-    return text.translate(_INVISIBLE)

@@ -94,3 +94,18 @@ def test_growing_from_one_entry_learns_a_classifier(tmp_path: Path) -> None:
     best, runner_up = matcher.rank("refund policy")[:2]
     assert best.entry_id == "refund"
     assert best.score > 0.9 > 0.2 > runner_up.score
+
+
+def test_phrasings_from_an_older_normalize_are_renormalized(tmp_path: Path) -> None:
+    from bot.kb.store import connect, set_meta
+
+    db = connect(tmp_path / "old.db")
+    db["entries"].insert({"id": "big", "kind": "faq", "origin": "imported", "active": 1})
+    db["phrasings"].insert_all([
+        {"entry_id": "big", "lang": "en", "text": "1000 GW", "normalized": "10 gw"},
+        {"entry_id": "big", "lang": "en", "text": "1000 gw!", "normalized": "10 gw x"},
+    ])
+    set_meta(db, "normalize_version", "1")
+    db.conn.close()
+    db = connect(tmp_path / "old.db")
+    assert [r[0] for r in db.execute("SELECT normalized FROM phrasings")] == ["1000 gw"]

@@ -19,6 +19,7 @@ from bot.text.normalize import normalize
         ("HIVE's   Revenue!!", "hive s revenue"),
         ("30GW?", "30 gw"),
         ("شكراااااا", "شكرا"),  # stretched letters
+        ("1000 or 30000 GW", "1000 or 30000 gw"),  # but never stretched digits
         ("\u200fمرحبا\u200b بك\u2067", "مرحبا بك"),  # bidi marks and zero-width space
         ("ﻻ ﷲ", "لا الله"),  # presentation forms through NFKC
         ("<b>hi</b> *there*", "b hi b there"),

@@ -129,3 +129,17 @@ def test_curated_id_taken_by_an_import_is_reported(tmp_path: Path) -> None:
     write_import(db, plan_import(csv_file))
     with pytest.raises(SourceError, match="'winter-storm' is already an entry added by imported"):
         build(db)
+
+
+def test_a_database_built_from_the_embedded_knowledge_follows_upgrades(fresh_db) -> None:
+    from bot.kb.build import ensure_built
+    from bot.kb.store import set_meta
+
+    fresh_db.execute("DELETE FROM phrasings WHERE entry_id = 'winter-storm'")
+    ensure_built(fresh_db)
+    assert fresh_db.execute(
+        "SELECT count(*) FROM phrasings WHERE entry_id = 'winter-storm'").fetchone()[0] == 0
+    set_meta(fresh_db, "sources_digest", "from-an-older-release")
+    ensure_built(fresh_db)
+    assert fresh_db.execute(
+        "SELECT count(*) FROM phrasings WHERE entry_id = 'winter-storm'").fetchone()[0] > 10

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import sqlite3
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
@@ -29,6 +31,17 @@ def _without_mention(message: Message, username: str) -> str:
     text = message.text or message.caption or ""
     return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
 
+log = logging.getLogger(__name__)
+
+
+def log_question(context: ContextTypes.DEFAULT_TYPE, **question: str | float | None) -> None:
+    """Log a question after its answer went out; a busy database costs the log, not the
+    answer."""
+    try:
+        record_question(database(context), **question)
+    except sqlite3.Error as exc:
+        log.warning("question not logged: %s", exc)
+
 
 def addressed_to_bot(message: Message, bot_id: int, username: str) -> bool:
     """In a group, a message is for the bot if it mentions it or replies to it."""
@@ -51,11 +64,11 @@ async def reply_to_question(update: Update, context: ContextTypes.DEFAULT_TYPE,
     message = update.effective_message
     asker = asker_for(update, context)
     reply = answerer(context).answer(question, asker)
-    if reply.outcome != Outcome.EMPTY:
-        record_question(database(context), text=question, lang=reply.lang,
-                        chat_type=update.effective_chat.type, outcome=reply.outcome,
-                        entry_id=reply.entry_id, score=reply.score)
     await send_reply(message, reply, quote=not is_private(update))
+    if reply.outcome != Outcome.EMPTY:
+        log_question(context, text=question, lang=reply.lang,
+                     chat_type=update.effective_chat.type, outcome=reply.outcome,
+                     entry_id=reply.entry_id, score=reply.score)
 
 
 async def send_reply(message: Message, reply: Reply, *, quote: bool) -> None:
@@ -118,9 +131,9 @@ async def choice_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     reply = answerer(context).answer_entry(entry_id, asker, lang=lang)
     await cosmetic(query.answer(), "answerCallbackQuery")
-    record_question(database(context), text=f"[choice] {entry_id}", lang=reply.lang,
-                    chat_type=update.effective_chat.type if update.effective_chat
-                    else ChatType.PRIVATE,
-                    outcome="chosen", entry_id=entry_id, score=1.0)
     if query.message is not None:
         await send(query.message, reply.text)
+    log_question(context, text=f"[choice] {entry_id}", lang=reply.lang,
+                 chat_type=update.effective_chat.type if update.effective_chat
+                 else ChatType.PRIVATE,
+                 outcome="chosen", entry_id=entry_id, score=1.0)
