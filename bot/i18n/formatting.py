@@ -27,10 +27,12 @@ _LTR_RUN = re.compile(r"[A-Za-z][A-Za-z0-9.&'’-]*(?:[ ][A-Za-z0-9][A-Za-z0-9.&
 
 @lru_cache(maxsize=64)
 def _locale(locale: str) -> Locale:
-    try:
-        return Locale.parse(locale.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse("en")
+    for candidate in (locale.replace("-", "_"), locale.replace("-", "_").split("_")[0], "en"):
+        try:
+            return Locale.parse(candidate)
+        except (UnknownLocaleError, ValueError):
+            continue
+    return Locale.parse("en")
 
 
 def numbering_system(locale: str, digits: str | None = None) -> str:

@@ -132,7 +132,8 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
         intent = ("qna-" + hashlib.blake2s(answer.encode(), digest_size=5).hexdigest()
                   if qna and answer else row[intent_at].strip() if not qna else "")
         if not intent and require_intent:
-            raise ImportProblem(f"{name}:{line}: the intent is empty")
+            what = "answer" if qna else "intent"
+            raise ImportProblem(f"{name}:{line}: the {what} is empty")
         if not question:
             raise ImportProblem(f"{name}:{line}: the text is empty")
         if len(question) > MAX_TEXT:

@@ -15,6 +15,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 FUZZY_WORD_CUTOFF = 80
 MIN_FUZZY_WORD = 3
+# A long message of unknown words must not hold the bot up: past this many look-ups the
+# rest count as unknown.
+MAX_FUZZY_LOOKUPS = 40
 
 
 class Vocabulary:
@@ -46,6 +49,7 @@ class Vocabulary:
     def coverage(self, normalized: str) -> float:
         """The share of the question's information the knowledge base has seen, in [0, 1]."""
         seen = total = 0.0
+        fuzzy_left = MAX_FUZZY_LOOKUPS
         for word in normalized.split():
             idf = self.idf.get(word)
             if idf is not None:
@@ -53,7 +57,8 @@ class Vocabulary:
                 total += idf
                 continue
             match = None
-            if len(word) >= MIN_FUZZY_WORD:
+            if len(word) >= MIN_FUZZY_WORD and fuzzy_left > 0:
+                fuzzy_left -= 1
                 match = process.extractOne(word, self._words, scorer=fuzz.ratio,
                                            score_cutoff=FUZZY_WORD_CUTOFF)
             if match:

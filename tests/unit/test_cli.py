@@ -104,6 +104,9 @@ def test_qna_maker_tsv(run, tmp_path: Path) -> None:
         "What are your hours?\tNine to five.\tfaq\t\n", encoding="utf-8")
     result = run("kb", "import", "qna.tsv", "--db", "kb.db")
     assert result.output == "2 new entries, 3 new phrasings\n"
+    (tmp_path / "bad.tsv").write_text("Question\tAnswer\nwhy?\t\n", encoding="utf-8")
+    refused = run("kb", "import", "bad.tsv", "--db", "kb.db")
+    assert "bad.tsv:2: the answer is empty" in refused.output
     result = run("ask", "--db", "kb.db", "i forgot my password")
     assert result.output.strip() == "Use the reset link."
 

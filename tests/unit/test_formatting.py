@@ -40,6 +40,12 @@ def test_facts_per_locale(locale: str, digits: str | None, expected: list[str]) 
     assert [format_fact(f, locale, digits) for f in facts] == expected
 
 
+def test_an_unknown_region_keeps_the_language() -> None:
+    assert format_fact(GW, "ar-XX") == "30 غيغا واط"
+    assert format_fact(GW, "ar-") == "30 غيغا واط"
+    assert format_fact(GW, "zz") == "30 gigawatts"
+
+
 def test_numbering_system_defaults_from_cldr() -> None:
     assert numbering_system("ar") == "latn"
     assert numbering_system("ar-EG") == "arab"

@@ -12,6 +12,8 @@ from bot.text.language import reading_locale, reply_language, script_language
         ("how many gigawatts", "en"),
         ("ما هي إيرادات HIVE Digital", "ar"),  # a Latin name inside Arabic
         ("what does تنصيف mean in english please", "en"),
+        ("𝐇𝐈𝐕𝐄 𝐃𝐢𝐠𝐢𝐭𝐚𝐥 revenue", "en"),
+        ("ＨＩＶＥ revenue", "en"),
         ("123 ?!", None),
         ("😀", None),
     ],

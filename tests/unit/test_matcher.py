@@ -73,3 +73,12 @@ def test_rows_must_be_grouped_by_entry(matcher: Matcher) -> None:
                 phrasings=matcher.by_feature.T, owners=matcher.owners[::-1], coef=matcher.coef,
                 intercept=matcher.intercept, vocabulary=matcher.vocabulary,
                 calibration=matcher.calibration, digests=matcher.digests)
+
+
+def test_fuzzy_lookups_are_capped_for_long_messages() -> None:
+    from bot.matching.vocabulary import MAX_FUZZY_LOOKUPS
+
+    vocabulary = Vocabulary.fit(["where is my card"])
+    assert vocabulary.coverage("carrd") > 0
+    flood = " ".join(f"zq{i}xv" for i in range(MAX_FUZZY_LOOKUPS))
+    assert vocabulary.coverage(flood + " carrd") == 0.0  # no look-up left for the typo
