@@ -18,7 +18,13 @@ from bot.i18n.formatting import bidi_fix, format_fact
 from bot.kb.sources import PLACEHOLDER, Fact
 from bot.kb.store import get_meta, set_meta
 from bot.matching.index import load_index
-from bot.text.language import LANGUAGES, reading_locale, reply_language
+from bot.text.language import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    language_of_locale,
+    reading_locale,
+    reply_language,
+)
 from bot.text.normalize import normalize
 
 MAX_QUESTION_CHARS = 2000
@@ -42,6 +48,12 @@ class Asker:
     lang: str | None = None
     locale: str | None = None
     digits: str | None = None
+
+    @property
+    def language(self) -> str:
+        """The language when there is no question to follow: the user's choice, else their
+        client's, else English."""
+        return self.lang or language_of_locale(self.locale) or DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -196,7 +208,7 @@ class Answerer:
                      lang: str | None = None, score: float = 1.0) -> Reply:
         """The reply for a known entry, e.g. a "did you mean" button the user pressed."""
         asker = asker or Asker()
-        lang = lang or asker.lang or reply_language("", locale=asker.locale)
+        lang = lang or asker.language
         if entry_id not in self.kinds:
             return Reply(self.fallback_text(lang), lang, Outcome.FALLBACK)
         template = self._answer_text(entry_id, lang)
@@ -214,13 +226,12 @@ class Answerer:
             parts[i] = format_fact(fact, locale, asker.digits) if fact else parts[i]
         return bidi_fix("".join(parts), lang)
 
-    def summary(self, asker: Asker | None = None, summary_id: str | None = None) -> str:
-        """A summary of the knowledge base in the asker's language."""
+    def summary(self, asker: Asker | None = None) -> str:
+        """The knowledge base's summary in the asker's language."""
         asker = asker or Asker()
-        lang = asker.lang or reply_language("", locale=asker.locale)
-        row = self.db.execute(
-            "SELECT text FROM summaries WHERE lang = ? AND (? IS NULL OR id = ?) "
-            "ORDER BY rowid LIMIT 1", [lang, summary_id, summary_id]).fetchone()
+        lang = asker.language
+        row = self.db.execute("SELECT text FROM summaries WHERE lang = ? ORDER BY rowid LIMIT 1",
+                              [lang]).fetchone()
         if not row:
             return translator(lang).gettext("There is no summary yet.")
         return self.render(row[0], lang, asker)

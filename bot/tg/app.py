@@ -23,7 +23,7 @@ from bot.answering import Answerer, Asker
 from bot.i18n.catalogs import translator
 from bot.text.language import LANGUAGES
 from bot.tg import keyboards
-from bot.tg.context import asker_for, cosmetic, is_private, language_for, send
+from bot.tg.context import asker_for, cosmetic, is_private, send
 from bot.tg.handlers import ask, settings
 
 log = logging.getLogger(__name__)
@@ -97,10 +97,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not is_private(update):
         return
     try:
-        lang = language_for(asker_for(update, context))
+        lang = asker_for(update, context).language
     except Exception:  # the failure may be the database itself
         user = update.effective_user
-        lang = language_for(Asker(locale=user.language_code if user else None))
+        lang = Asker(locale=user.language_code if user else None).language
     await cosmetic(
         send(update.effective_message, translator(lang).gettext(
             "Sorry, something went wrong on my side. Please try again in a moment.")),
@@ -110,14 +110,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command the bot does not have, in a private chat: point to /help."""
-    lang = language_for(asker_for(update, context))
+    lang = asker_for(update, context).language
     await send(update.effective_message, translator(lang).gettext(
         "I don't know that command. Send /help to see what I can do."))
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button whose data the bot no longer understands (e.g. from an old version)."""
-    lang = language_for(asker_for(update, context))
+    lang = asker_for(update, context).language
     await cosmetic(update.callback_query.answer(translator(lang).gettext(
         "This button has expired. Please ask again.")), "answerCallbackQuery")
 

@@ -12,7 +12,6 @@ from telegram.ext import ContextTypes
 
 from bot.answering import Answerer, Asker
 from bot.kb.people import user_settings
-from bot.text.language import DEFAULT_LANGUAGE, language_of_locale
 from bot.tg.messages import html_pieces
 
 log = logging.getLogger(__name__)
@@ -35,11 +34,6 @@ def asker_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Asker:
         return Asker()
     lang, digits = user_settings(database(context), user.id)
     return Asker(lang=lang, locale=user.language_code, digits=digits)
-
-
-def language_for(asker: Asker) -> str:
-    """The language for interface text: the user's choice, else their client's, else English."""
-    return asker.lang or language_of_locale(asker.locale) or DEFAULT_LANGUAGE
 
 
 def is_private(update: Update) -> bool:

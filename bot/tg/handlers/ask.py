@@ -21,7 +21,6 @@ from bot.tg.context import (
     cosmetic,
     database,
     is_private,
-    language_for,
     send,
 )
 
@@ -48,10 +47,9 @@ def addressed_to_bot(message: Message, bot_id: int, username: str) -> bool:
     replied = message.reply_to_message
     if replied and replied.from_user and replied.from_user.id == bot_id:
         return True
-    for entity, value in message.parse_entities([MessageEntity.MENTION]).items():
-        del entity
-        if value.lower() == f"@{username}".lower():
-            return True
+    mentions = message.parse_entities([MessageEntity.MENTION]).values()
+    if any(value.lower() == f"@{username}".lower() for value in mentions):
+        return True
     return any(
         entity.user and entity.user.id == bot_id
         for entity in message.parse_entities([MessageEntity.TEXT_MENTION])
@@ -90,7 +88,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     question = _without_mention(message, bot.username)
     if not question:
-        lang = language_for(asker_for(update, context))
+        lang = asker_for(update, context).language
         await send(message, translator(lang).gettext(
             "Ask me a question after the mention, for example: /ask What is the halving?"),
             quote=True)
@@ -102,7 +100,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """/ask QUESTION, in any chat."""
     question = " ".join(context.args or [])
     if not question.strip():
-        lang = language_for(asker_for(update, context))
+        lang = asker_for(update, context).language
         await send(update.effective_message, translator(lang).gettext(
             "Write your question after the command, for example: /ask What is the halving?"),
             quote=not is_private(update))
@@ -112,7 +110,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice...: in a private chat, say that questions come as text."""
-    lang = language_for(asker_for(update, context))
+    lang = asker_for(update, context).language
     await send(update.effective_message,
                translator(lang).gettext("Please send your question as text, in Arabic or English."))
 
@@ -124,7 +122,7 @@ async def choice_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     asker = asker_for(update, context)
     key, lang = ([*args, "", ""])[:2]
     entry_id = answerer(context).keys.get(key)
-    lang = asker.lang or (lang if lang in LANGUAGES else language_for(asker))
+    lang = asker.lang or (lang if lang in LANGUAGES else asker.language)
     if entry_id is None:
         await cosmetic(query.answer(translator(lang).gettext(
             "This choice is no longer available. Please ask again.")), "answerCallbackQuery")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
@@ -12,7 +10,7 @@ from bot.i18n.formatting import format_number
 from bot.kb.people import choose
 from bot.text.language import LANGUAGES, reading_locale
 from bot.tg import keyboards
-from bot.tg.context import answerer, asker_for, cosmetic, database, language_for, send
+from bot.tg.context import answerer, asker_for, cosmetic, database, send
 
 
 def help_text(lang: str) -> str:
@@ -34,7 +32,7 @@ def help_text(lang: str) -> str:
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: a greeting and the help text, in the user's language."""
-    lang = language_for(asker_for(update, context))
+    lang = asker_for(update, context).language
     user = update.effective_user
     gettext = translator(lang).gettext
     name = user.first_name if user else ""
@@ -44,13 +42,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help."""
-    await send(update.effective_message, help_text(language_for(asker_for(update, context))))
+    await send(update.effective_message, help_text(asker_for(update, context).language))
 
 
 async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/summary: the knowledge base's summary in the user's language."""
-    asker = asker_for(update, context)
-    text = answerer(context).summary(replace(asker, lang=language_for(asker)))
+    text = answerer(context).summary(asker_for(update, context))
     await send(update.effective_message, text)
 
 
@@ -60,7 +57,7 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if arg in (*LANGUAGES, "auto"):
         await _set_lang(update, context, arg, update.effective_message)
         return
-    lang = language_for(asker_for(update, context))
+    lang = asker_for(update, context).language
     await send(update.effective_message,
                translator(lang).gettext("Choose the language of my replies:"),
                keyboard=keyboards.language_keyboard())
@@ -71,7 +68,7 @@ async def _set_lang(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: 
     """Remember the language choice and confirm it in the language now in force."""
     chosen = None if choice == "auto" else choice
     choose(database(context), update.effective_user.id, lang=chosen)
-    gettext = translator(language_for(asker_for(update, context))).gettext
+    gettext = translator(asker_for(update, context).language).gettext
     text = (gettext("I will reply in the language of each question.") if chosen is None
             else gettext("I will reply in English.") if chosen == "en"
             else gettext("I will reply in Arabic."))
@@ -98,7 +95,7 @@ async def digits_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if arg in ("latn", "arab", "auto"):
         await _set_digits(update, context, arg, update.effective_message)
         return
-    lang = language_for(asker_for(update, context))
+    lang = asker_for(update, context).language
     gettext = translator(lang).gettext
     await send(update.effective_message, gettext("How should I write numbers?"),
                keyboard=keyboards.digits_keyboard(gettext("Automatic")))
@@ -109,7 +106,7 @@ async def _set_digits(update: Update, context: ContextTypes.DEFAULT_TYPE, choice
     """Remember the digits choice and show an example number."""
     choose(database(context), update.effective_user.id,
            digits=None if choice == "auto" else choice)
-    lang = language_for(asker_for(update, context))
+    lang = asker_for(update, context).language
     gettext = translator(lang).gettext
     example = _digits_example(lang, update, context)
     await send(message, gettext("Numbers will look like this: {example}").format(example=example))
