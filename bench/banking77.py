@@ -26,10 +26,11 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.answering import Answerer, Thresholds
+from bot.answering import Answerer
 from bot.kb.imports import plan_import, write_import
 from bot.kb.store import connect
 from bot.matching.evaluate import LabelledQuestion, evaluate, labelled
+from bot.matching.thresholds import Thresholds
 from bot.text.normalize import normalize
 
 HERE = Path(__file__).parent
@@ -95,7 +96,7 @@ def build(db_path: Path, files: list[Path]) -> dict:
 STARTUP = """
 import json, sys, time
 started = time.perf_counter()
-from bot.answering import Answerer, Thresholds
+from bot.answering import Answerer
 from bot.kb.store import connect
 answerer = Answerer(connect(sys.argv[1]))
 answerer.answer("where is my card")

@@ -7,8 +7,7 @@ all call the same Answerer, so what `faqbot ask` and `faqbot eval` report is wha
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import sqlite_utils
@@ -16,8 +15,8 @@ import sqlite_utils
 from bot.i18n.catalogs import translator
 from bot.i18n.formatting import bidi_fix, format_fact
 from bot.kb.sources import PLACEHOLDER, Fact
-from bot.kb.store import get_meta, set_meta
 from bot.matching.index import load_index
+from bot.matching.thresholds import Thresholds, load_thresholds
 from bot.text.language import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -54,42 +53,6 @@ class Asker:
         """The language when there is no question to follow: the user's choice, else their
         client's, else English."""
         return self.lang or language_of_locale(self.locale) or DEFAULT_LANGUAGE
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Confidence needed to answer outright, and to offer "did you mean" choices.
-
-    A best candidate at or above `answer` whose lead over the runner-up is at least
-    `margin` is answered. Otherwise the candidates at or above `suggest`, and those within
-    `margin` of a best candidate that was too close to call, are offered as choices; if
-    there are none the bot says it does not know. The defaults were measured on BANKING77
-    with non-banking questions, and on this bot's own held-out questions.
-    """
-
-    answer: float = 0.33
-    suggest: float = 0.32
-    margin: float = 0.05
-
-
-THRESHOLD_KEY = "thresholds"
-
-
-def load_thresholds(db: sqlite_utils.Database) -> Thresholds:
-    """The thresholds a maintainer set for this knowledge base, or the defaults."""
-    try:
-        stored = json.loads(get_meta(db, THRESHOLD_KEY) or "{}")
-        known = {f.name for f in fields(Thresholds)}
-        return Thresholds(**{k: float(v) for k, v in stored.items() if k in known})
-    except (ValueError, TypeError, AttributeError):  # written by another version: defaults
-        return Thresholds()
-
-
-def save_thresholds(db: sqlite_utils.Database, thresholds: Thresholds) -> None:
-    """Store thresholds for every later Answerer of this database."""
-    if not 0 <= thresholds.suggest <= thresholds.answer <= 1 or not 0 <= thresholds.margin < 1:
-        raise ValueError("thresholds must satisfy 0 <= suggest <= answer <= 1 and 0 <= margin < 1")
-    set_meta(db, THRESHOLD_KEY, json.dumps(asdict(thresholds)))
 
 
 @dataclass(frozen=True)

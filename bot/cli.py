@@ -12,13 +12,14 @@ from pathlib import Path
 import click
 import sqlite_utils
 
-from bot.answering import Answerer, Asker, Thresholds, load_thresholds, save_thresholds
+from bot.answering import Answerer, Asker
 from bot.config import ConfigError, Settings, load_settings
 from bot.kb.build import build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, write_import
 from bot.kb.sources import SourceError
 from bot.kb.store import connect
 from bot.matching.index import load_index
+from bot.matching.thresholds import Thresholds, load_thresholds, save_thresholds
 
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),

@@ -17,6 +17,7 @@ from bot.kb.sources import (
     read_sources,
 )
 from bot.kb.store import get_meta, knowledge_version, set_meta
+from bot.matching.thresholds import save_thresholds
 from bot.text.normalize import normalize
 
 CURATED = "curated"
@@ -102,8 +103,12 @@ def sources_digest(folder: Path) -> str:
 
 
 def build(db: sqlite_utils.Database, folder: Path | None = None) -> dict[str, int]:
-    """Read the sources (raising SourceError before any write) and compile them."""
-    counts = write_knowledge(db, read_sources(folder))
+    """Read the sources (raising SourceError before any write) and compile them, with the
+    thresholds they ship, if any."""
+    knowledge = read_sources(folder)
+    counts = write_knowledge(db, knowledge)
+    if knowledge.thresholds is not None:
+        save_thresholds(db, knowledge.thresholds)
     set_meta(db, "sources", "embedded" if folder is None else str(folder))
     set_meta(db, "sources_digest", sources_digest(folder or default_sources()))
     return counts

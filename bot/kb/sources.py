@@ -13,10 +13,12 @@ from typing import Any
 
 import yaml
 
+from bot.matching.thresholds import Thresholds, check_thresholds, thresholds_from
 from bot.paths import data_dir
 from bot.text.language import LANGUAGES
 
-SOURCE_FILES = ("faq.yaml", "facts.yaml", "smalltalk.yaml", "summaries.yaml")
+SOURCE_FILES = ("faq.yaml", "facts.yaml", "smalltalk.yaml", "summaries.yaml", "matching.yaml")
+OPTIONAL_FILES = ("smalltalk.yaml", "matching.yaml")
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 PLACEHOLDER = re.compile(r"\{([a-z0-9][a-z0-9_-]*)\}")
 UNITS_WITHOUT_CLDR = ("percent", "year")
@@ -90,6 +92,7 @@ class Knowledge:
 
     entries: list[Entry] = field(default_factory=list)
     summaries: list[Summary] = field(default_factory=list)
+    thresholds: Thresholds | None = None
 
 
 class _Node(dict):
@@ -260,6 +263,19 @@ class _Reader:
             if summary_id and all(texts.values()):
                 self.knowledge.summaries.append(Summary(summary_id, source, texts))
 
+    def read_thresholds(self, file: str, doc: Any) -> None:
+        values = doc.get("thresholds") if isinstance(doc, _Node) else None
+        if not isinstance(values, _Node):
+            self.problem(file, doc, None, "thresholds", "must map answer, suggest and margin")
+            return
+        try:
+            thresholds = thresholds_from(values)
+            check_thresholds(thresholds)
+        except (TypeError, ValueError) as exc:
+            self.problem(file, values, None, "thresholds", str(exc))
+            return
+        self.knowledge.thresholds = thresholds
+
     def check_placeholders(self) -> None:
         facts = {e.id for e in self.knowledge.entries if e.kind == "fact"}
         for file, line, where, text in self._placeholders:
@@ -305,7 +321,7 @@ def read_sources(folder: Path | None = None) -> Knowledge:
     for name in SOURCE_FILES:
         path = folder / name
         if not path.exists():
-            if name != "smalltalk.yaml":
+            if name not in OPTIONAL_FILES:
                 reader.problems.append(Problem(name, 0, "file", "is missing"))
             continue
         problems_before = len(reader.problems)
@@ -314,6 +330,8 @@ def read_sources(folder: Path | None = None) -> Knowledge:
             continue
         if name == "summaries.yaml":
             reader.read_summaries(name, doc)
+        elif name == "matching.yaml":
+            reader.read_thresholds(name, doc)
         else:
             key, kind = kinds[name]
             reader.read_entries(name, doc, key, kind)

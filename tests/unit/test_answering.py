@@ -113,7 +113,7 @@ def test_nothing_to_match_asks_for_text(answerer: Answerer, text: str) -> None:
 
 
 def test_very_long_and_marked_up_questions(answerer: Answerer) -> None:
-    reply = answerer.answer("<b>when</b> was the *halving*?")
+    reply = answerer.answer("*when* was the __halving__?")
     assert (reply.outcome, reply.entry_id) == (Outcome.ANSWER, "halving-year")
     reply = answerer.answer("when was the halving? " + "x" * 5000)  # a stretched letter
     assert (reply.outcome, reply.entry_id) == (Outcome.ANSWER, "halving-year")
@@ -143,8 +143,8 @@ def test_an_empty_knowledge_base_declines_politely(tmp_path) -> None:
 
 
 def test_thresholds_written_by_another_version_fall_back(fresh_db) -> None:
-    from bot.answering import Thresholds, load_thresholds
     from bot.kb.store import set_meta
+    from bot.matching.thresholds import Thresholds, load_thresholds
 
     set_meta(fresh_db, "thresholds", '{"answer": 0.5, "future_knob": 3}')
     assert load_thresholds(fresh_db) == Thresholds(answer=0.5)

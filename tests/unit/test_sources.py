@@ -143,3 +143,10 @@ def test_a_database_built_from_the_embedded_knowledge_follows_upgrades(fresh_db)
     ensure_built(fresh_db)
     assert fresh_db.execute(
         "SELECT count(*) FROM phrasings WHERE entry_id = 'winter-storm'").fetchone()[0] > 10
+
+
+def test_shipped_thresholds_are_checked(sources: Path) -> None:
+    assert read_sources(sources).thresholds is not None
+    _break(sources / "matching.yaml", "suggest: 0.38", "suggest: 0.9")
+    with pytest.raises(SourceError, match="suggest <= answer"):
+        read_sources(sources)

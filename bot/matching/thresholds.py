@@ -1,0 +1,60 @@
+"""The confidence thresholds that turn a match into an answer, a choice or a decline.
+
+They belong to a knowledge base (stored in its meta table) because what a score means
+depends on how many entries and phrasings there are: a maintainer reads and sets them with
+`faqbot kb thresholds`, and curated knowledge may ship its own in knowledge/matching.yaml.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+
+import sqlite_utils
+
+from bot.kb.store import get_meta, set_meta
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence needed to answer outright, and to offer "did you mean" choices.
+
+    A best candidate at or above `answer` whose lead over the runner-up is at least
+    `margin` is answered. Otherwise the candidates at or above `suggest`, and those within
+    `margin` of a best candidate that was too close to call, are offered as choices; if
+    there are none the bot says it does not know. The defaults were measured on BANKING77
+    with non-banking questions, and on this bot's own held-out questions.
+    """
+
+    answer: float = 0.33
+    suggest: float = 0.32
+    margin: float = 0.05
+
+
+THRESHOLD_KEY = "thresholds"
+
+
+def load_thresholds(db: sqlite_utils.Database) -> Thresholds:
+    """The thresholds a maintainer set for this knowledge base, or the defaults."""
+    try:
+        return thresholds_from(json.loads(get_meta(db, THRESHOLD_KEY) or "{}"))
+    except (ValueError, TypeError, AttributeError):  # written by another version: defaults
+        return Thresholds()
+
+
+def thresholds_from(values: dict) -> Thresholds:
+    """Thresholds from a mapping, ignoring keys this version does not know."""
+    known = {f.name for f in fields(Thresholds)}
+    return Thresholds(**{k: float(v) for k, v in values.items() if k in known})
+
+
+def check_thresholds(thresholds: Thresholds) -> None:
+    """ValueError unless 0 <= suggest <= answer <= 1 and 0 <= margin < 1."""
+    if not 0 <= thresholds.suggest <= thresholds.answer <= 1 or not 0 <= thresholds.margin < 1:
+        raise ValueError("thresholds must satisfy 0 <= suggest <= answer <= 1 and 0 <= margin < 1")
+
+
+def save_thresholds(db: sqlite_utils.Database, thresholds: Thresholds) -> None:
+    """Store thresholds for every later Answerer of this database."""
+    check_thresholds(thresholds)
+    set_meta(db, THRESHOLD_KEY, json.dumps(asdict(thresholds)))
