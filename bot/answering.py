@@ -159,12 +159,15 @@ class Answerer:
 
     def title(self, entry_id: str, lang: str) -> str:
         """The entry's canonical question in `lang` (or the other language if it has none)."""
-        titles = [self.texts.get((entry_id, c), ("", ""))[0] for c in (lang, *LANGUAGES)]
-        return bidi_fix(next((t for t in titles if t), entry_id), lang)
+        return bidi_fix(self._written(entry_id, lang, 0) or entry_id, lang)
 
     def _answer_text(self, entry_id: str, lang: str) -> str | None:
         """The answer in `lang`, else in the other language; None if none was written."""
-        texts = [self.texts.get((entry_id, c), ("", ""))[1] for c in (lang, *LANGUAGES)]
+        return self._written(entry_id, lang, 1)
+
+    def _written(self, entry_id: str, lang: str, part: int) -> str | None:
+        """Part 0 (title) or 1 (answer) of the entry, in `lang` first, else in any language."""
+        texts = (self.texts.get((entry_id, c), ("", ""))[part] for c in (lang, *LANGUAGES))
         return next((t for t in texts if t), None)
 
     def answer_entry(self, entry_id: str, asker: Asker | None = None, *,

@@ -129,8 +129,11 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
             row = row + [""] * (len(header) - len(row))
         question = row[text_at].strip()
         answer = row[answer_at].strip() if answer_at is not None else None
-        intent = ("qna-" + hashlib.blake2s(answer.encode(), digest_size=5).hexdigest()
-                  if qna and answer else row[intent_at].strip() if not qna else "")
+        if qna:  # questions sharing an answer are one entry, named after the answer
+            intent = ("qna-" + hashlib.blake2s(answer.encode(), digest_size=5).hexdigest()
+                      if answer else "")
+        else:
+            intent = row[intent_at].strip()
         if not intent and require_intent:
             what = "answer" if qna else "intent"
             raise ImportProblem(f"{name}:{line}: the {what} is empty")

@@ -18,7 +18,7 @@ import sqlite_utils
 
 from bot.kb.build import now
 from bot.kb.store import knowledge_version
-from bot.matching.matcher import Matcher, StaleIndex, entry_digest
+from bot.matching.matcher import Matcher, StaleIndex, by_entry, entry_digest
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +103,7 @@ def load_index(db: sqlite_utils.Database) -> tuple[Matcher, str]:
         return stored, version
     # An index of fewer than two entries has no classifier to extend: learn it afresh.
     if stored and stored.coef is not None:
-        current: dict[str, list[str]] = {}
-        for entry_id, text in phrasing_pairs(db):
-            current.setdefault(entry_id, []).append(text)
+        current = by_entry(phrasing_pairs(db))
         changed = {e: texts for e, texts in current.items()
                    if stored.digests.get(e) != entry_digest(texts)}
         changed.update({e: [] for e in stored.digests if e not in current})

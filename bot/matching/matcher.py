@@ -80,11 +80,16 @@ def entry_digest(texts: Sequence[str]) -> str:
     return hashlib.blake2s("\n".join(sorted(texts)).encode(), digest_size=8).hexdigest()
 
 
-def _digests(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+def by_entry(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """(entry_id, text) pairs grouped per entry, in order."""
     grouped: dict[str, list[str]] = {}
     for entry_id, text in pairs:
         grouped.setdefault(entry_id, []).append(text)
-    return {entry_id: entry_digest(texts) for entry_id, texts in grouped.items()}
+    return grouped
+
+
+def _digests(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    return {entry_id: entry_digest(texts) for entry_id, texts in by_entry(pairs).items()}
 
 
 class Matcher:
