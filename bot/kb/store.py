@@ -73,6 +73,16 @@ def m002_matcher_index(db: sqlite_utils.Database) -> None:
     )
 
 
+
+@migrations()
+def m003_phrasing_vectors(db: sqlite_utils.Database) -> None:
+    """Derived data: sentence vectors of normalized phrasings, per encoder, so a rebuild
+    encodes only the phrasings it has not seen."""
+    db["phrasing_vectors"].create(
+        {"encoder": str, "normalized": str, "vector": bytes},
+        pk=("encoder", "normalized"),
+    )
+
 def connect(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path` with the schema up to date.
 

@@ -7,12 +7,12 @@ whose temperature is calibrated on the knowledge base's own phrasings.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.svm import LinearSVC
 
 from bot.matching.vocabulary import Vocabulary
 
@@ -20,6 +20,12 @@ CLASSIFIER_C = 1.0
 DEFAULT_TEMPERATURE = 5.0
 TEMPERATURES = np.geomspace(0.5, 50, 40)
 HELD_OUT_SHARE = 5  # one phrasing in five
+# The sentence model: logistic regression on sentence vectors. Its log-probabilities are
+# added to the SVM margins with this weight (BANKING77: +1.6 points English, +0.3 Arabic,
+# +6 points with ten phrasings per intent; weights 0.1-0.3 are all within 0.3 points).
+SENTENCE_C = 10.0
+SENTENCE_ITERATIONS = 60  # converged to within 0.1 point of accuracy; 5x faster than 300
+SENTENCE_WEIGHT = 0.15
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 def fit_svms(matrix: sparse.csr_matrix, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A linear SVM per label (one against the rest): weights and intercepts, a row each."""
+    from sklearn.svm import LinearSVC  # learning only: the bot starts without scikit-learn
+
     model = LinearSVC(C=CLASSIFIER_C)
     model.fit(matrix, labels)
     coef, intercept = model.coef_, model.intercept_
@@ -52,14 +60,54 @@ def fit_svms(matrix: sparse.csr_matrix, labels: np.ndarray) -> tuple[np.ndarray,
     return coef.astype(np.float32), intercept.astype(np.float32)
 
 
+def fit_sentence_model(vectors: np.ndarray, labels: np.ndarray, n_labels: int,
+                       start: tuple[np.ndarray, np.ndarray] | None = None,
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression over sentence vectors: weights and intercepts, a row
+    per label (a label without phrasings gets no weight and a very low intercept).
+
+    `start` (weights and intercepts of every label) continues an earlier fit: after a few
+    entries changed, the rest of the model is already where it belongs, and the optimizer
+    only has to find the changed ones.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    present = np.unique(labels)
+    model = LogisticRegression(C=SENTENCE_C, max_iter=SENTENCE_ITERATIONS,
+                               warm_start=start is not None)
+    if start is not None and len(present) > 2:
+        model.coef_, model.intercept_ = start[0][present], start[1][present]
+    with warnings.catch_warnings():  # stopping early is the point (see SENTENCE_ITERATIONS)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(vectors, labels)
+    coef = np.zeros((n_labels, vectors.shape[1]), dtype=np.float32)
+    intercept = np.full(n_labels, -30.0, dtype=np.float32)
+    if len(present) == 2:  # scikit-learn keeps one side of a binary model
+        coef[present] = np.vstack([-model.coef_[0], model.coef_[0]]) / 2
+        intercept[present] = np.array([-model.intercept_[0], model.intercept_[0]]) / 2
+    else:
+        coef[present] = model.coef_
+        intercept[present] = model.intercept_
+    return coef, intercept
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise log of softmax()."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
 def fit_one_svm(matrix: sparse.csr_matrix, positive: np.ndarray) -> tuple[np.ndarray, float]:
     """The SVM of one label against every other row, as fit_svms() would learn it."""
+    from sklearn.svm import LinearSVC
+
     model = LinearSVC(C=CLASSIFIER_C).fit(matrix, positive)
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
 
-def calibrate(matrix: sparse.csr_matrix, owners: np.ndarray,
-              texts: Sequence[str]) -> Calibration:
+def calibrate(matrix: sparse.csr_matrix, owners: np.ndarray, texts: Sequence[str],
+              vectors: np.ndarray | None = None) -> Calibration:
     """Hold out one phrasing in five of every entry that has at least three, learn from the
     rest, and measure the held-out phrasings: the temperature under which they are most
     likely, and the median share of their words the rest of the knowledge base knows."""
@@ -73,6 +121,9 @@ def calibrate(matrix: sparse.csr_matrix, owners: np.ndarray,
         return Calibration()
     coef, intercept = fit_svms(matrix[~held], owners[~held])
     margins = matrix[held] @ coef.T + intercept
+    if vectors is not None:
+        weights, bias = fit_sentence_model(vectors[~held], owners[~held], coef.shape[0])
+        margins += SENTENCE_WEIGHT * log_softmax(vectors[held] @ weights.T + bias)
     truth = owners[held]
     losses = [
         -np.log(softmax(margins * t)[np.arange(len(truth)), truth] + 1e-12).mean()

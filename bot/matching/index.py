@@ -18,7 +18,9 @@ import sqlite_utils
 
 from bot.kb.build import now
 from bot.kb.store import knowledge_version
-from bot.matching.matcher import Matcher, StaleIndex, by_entry, entry_digest
+from bot.matching.encoder import Encoder, encoder_enabled, shared_encoder
+from bot.matching.matcher import Matcher, PhrasingVectors, StaleIndex, by_entry, entry_digest
+from bot.matching.vectors import phrasing_vectors
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,17 @@ def phrasing_pairs(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     ]
 
 
+def _encoder() -> Encoder | None:
+    """The sentence encoder indexes are learned with in this process, if any."""
+    return shared_encoder() if encoder_enabled() else None
+
+
+def _cached_vectors(db: sqlite_utils.Database, encoder: Encoder | None) -> PhrasingVectors | None:
+    if encoder is None:
+        return None
+    return lambda texts: phrasing_vectors(db, encoder, texts)
+
+
 def _store(db: sqlite_utils.Database, matcher: Matcher, version: str, seconds: float,
            changed_entries: int) -> None:
     with db.atomic():
@@ -52,7 +65,8 @@ def build_index(db: sqlite_utils.Database, version: str | None = None) -> Matche
     """Learn the matcher from every current phrasing and store it under the knowledge version."""
     version = version or knowledge_version(db)
     started = time.perf_counter()
-    matcher = Matcher.fit(phrasing_pairs(db))
+    encoder = _encoder()
+    matcher = Matcher.fit(phrasing_pairs(db), encoder, _cached_vectors(db, encoder))
     seconds = time.perf_counter() - started
     _store(db, matcher, version, seconds, 0)
     log.info("matcher index built in %.1f s (knowledge version %s)", seconds, version)
@@ -84,18 +98,20 @@ class _BlobFile(io.RawIOBase):
         return self.blob.tell()
 
 
-def _read(db: sqlite_utils.Database, rowid: int) -> Matcher:
+def _read(db: sqlite_utils.Database, rowid: int, encoder: Encoder | None) -> Matcher:
     # Streamed from the database: the blob is never held in memory beside the arrays.
     with db.conn.blobopen("matcher_index", "data", rowid, readonly=True) as blob:
-        return Matcher.from_bytes(io.BufferedReader(_BlobFile(blob), buffer_size=1 << 20))
+        return Matcher.from_bytes(io.BufferedReader(_BlobFile(blob), buffer_size=1 << 20),
+                                  encoder.name if encoder else None)
 
 
 def load_index(db: sqlite_utils.Database) -> tuple[Matcher, str]:
     """The index for the current knowledge: stored, updated entry by entry, or rebuilt."""
     version = knowledge_version(db)
+    encoder = _encoder()
     row = db.execute("SELECT version, changed_entries, rowid FROM matcher_index").fetchone()
     try:
-        stored = _read(db, row[2]) if row else None
+        stored = _read(db, row[2], encoder) if row else None
     except (StaleIndex, ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
         log.warning("stored matcher index not usable (%s); rebuilding", exc)
         stored = None
@@ -110,7 +126,8 @@ def load_index(db: sqlite_utils.Database) -> tuple[Matcher, str]:
         allowed = max(MIN_CHANGED_ALLOWED, int(MAX_CHANGED_SHARE * len(current)))
         if row[1] + len(changed) <= allowed:
             started = time.perf_counter()
-            matcher = stored.updated(changed) if changed else stored
+            matcher = (stored.updated(changed, _cached_vectors(db, encoder))
+                       if changed else stored)
             seconds = time.perf_counter() - started
             _store(db, matcher, version, seconds, row[1] + len(changed))
             log.info("matcher index updated for %d entries in %.1f s", len(changed), seconds)

@@ -3,7 +3,9 @@
 Three kinds of evidence, all over the same normalized text:
 - a linear SVM per entry on TF-IDF character n-grams (robust to typos, clitics and dialect
   spellings) and word n-grams, learned from the knowledge base's own phrasings: it weighs
-  what distinguishes one entry from the others (see classifier.py);
+  what distinguishes one entry from the others (see classifier.py); when the sentence
+  encoder is on (encoder.py), a logistic regression over sentence vectors adds what the
+  words do not share, and both together give the probability of each entry;
 - the cosine similarity of the question with each phrasing, the best one per entry: close
   paraphrases of a stored phrasing win even when the classifier hesitates;
 - coverage: how much of the question the knowledge base's vocabulary knows (see
@@ -19,15 +21,25 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-from bot.matching.classifier import Calibration, calibrate, fit_one_svm, fit_svms, softmax
+from bot.matching.classifier import (
+    SENTENCE_WEIGHT,
+    Calibration,
+    calibrate,
+    fit_one_svm,
+    fit_sentence_model,
+    fit_svms,
+    log_softmax,
+    softmax,
+)
+from bot.matching.encoder import Encoder, shared_encoder
+from bot.matching.features import View, char_ngrams, vectors, word_ngrams
 from bot.matching.vocabulary import Vocabulary
 
 CHAR_WEIGHT = 0.6
@@ -35,7 +47,11 @@ WORD_WEIGHT = 0.4
 LARGE_KB = 2000
 # Everything a stored index depends on besides the knowledge itself: a change here makes
 # older stored indexes stale instead of silently misread.
-INDEX_FORMAT = f"5 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT}"
+INDEX_FORMAT = (f"7 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} "
+                f"sentence {SENTENCE_WEIGHT}")
+
+# Vectors of normalized phrasings, one row each (the encoder's, or a cache in front of it).
+PhrasingVectors = Callable[[Sequence[str]], np.ndarray]
 
 
 class StaleIndex(ValueError):
@@ -50,29 +66,19 @@ class Candidate:
     score: float
 
 
-def _char_vectorizer(min_df: int = 1) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                           dtype=np.float32, min_df=min_df)
+def _empty_views() -> list[View]:
+    empty = np.zeros(0, np.float32)
+    return [View(char_ngrams, [], empty, np.sqrt(CHAR_WEIGHT)),
+            View(word_ngrams, [], empty, np.sqrt(WORD_WEIGHT))]
 
 
-def _word_vectorizer(min_df: int = 1) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b",
-                           sublinear_tf=True, dtype=np.float32, min_df=min_df)
+def _joined(texts: Sequence[str]) -> np.ndarray:
+    # Normalized text has no newlines (normalize() collapses all whitespace).
+    return np.frombuffer("\n".join(texts).encode(), np.uint8)
 
 
-def _restore(vectorizer: TfidfVectorizer, terms: list[str], idf: np.ndarray) -> TfidfVectorizer:
-    vectorizer.vocabulary_ = {term: i for i, term in enumerate(terms)}
-    vectorizer.idf_ = idf
-    return vectorizer
-
-
-def _terms(vectorizer: TfidfVectorizer) -> list[str]:
-    vocabulary = getattr(vectorizer, "vocabulary_", {})  # none in an empty knowledge base
-    return sorted(vocabulary, key=vocabulary.get)
-
-
-def _idf(vectorizer: TfidfVectorizer) -> np.ndarray:
-    return vectorizer.idf_ if hasattr(vectorizer, "vocabulary_") else np.zeros(0, np.float32)
+def _split(array: np.ndarray) -> list[str]:
+    return array.tobytes().decode().split("\n") if array.size else []
 
 
 def entry_digest(texts: Sequence[str]) -> str:
@@ -92,34 +98,64 @@ def _digests(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
     return {entry_id: entry_digest(texts) for entry_id, texts in by_entry(pairs).items()}
 
 
+def _appended(coef: np.ndarray, intercept: np.ndarray,
+              rows: Sequence[tuple[np.ndarray, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and intercepts with one more row per (weights, intercept) in `rows`."""
+    return (np.vstack([coef, *[weights for weights, _ in rows]]).astype(np.float32),
+            np.concatenate([intercept, [bias for _, bias in rows]]).astype(np.float32))
+
+
+@dataclass(frozen=True)
+class SentenceModel:
+    """Logistic regression over sentence vectors, with the encoder that makes them."""
+
+    encoder: Encoder
+    coef: np.ndarray
+    intercept: np.ndarray
+
+    def log_probabilities(self, questions: Sequence[str]) -> np.ndarray:
+        """log P(entry | question) by sentence meaning alone, one row per question."""
+        return log_softmax(self.encoder.encode(questions) @ self.coef.T + self.intercept)
+
+
 class Matcher:
     """A fitted index over the phrasings of a knowledge base."""
 
-    def __init__(self, *, entry_ids: list[str], chars: TfidfVectorizer, words: TfidfVectorizer,
-                 phrasings: sparse.csr_matrix, owners: np.ndarray, coef: np.ndarray | None,
+    def __init__(self, *, entry_ids: list[str], views: list[View],
+                 phrasings: sparse.csr_matrix, texts: list[str], owners: np.ndarray,
+                 coef: np.ndarray | None,
                  intercept: np.ndarray | None, vocabulary: Vocabulary,
-                 calibration: Calibration, digests: dict[str, str]) -> None:
+                 calibration: Calibration, digests: dict[str, str],
+                 sentence: SentenceModel | None = None) -> None:
         self.entry_ids = entry_ids
-        self.chars = chars
-        self.words = words
+        self.views = views  # characters, then words
         # Stored by feature: a question's few n-grams then touch only the phrasings that
         # share them (0.4 ms for 30,000 phrasings, against 40 ms row by row).
         self.by_feature = phrasings.T.tocsr()
+        self.texts = texts  # the normalized phrasing of each row
         self.owners = owners
         self.coef = coef
         self.intercept = intercept
         self.vocabulary = vocabulary
         self.calibration = calibration
         self.digests = digests
+        self.sentence = sentence
         # Each entry's phrasings are consecutive rows, so a question's best match per entry
         # is one reduceat over these starts.
         if len(owners) and np.any(np.diff(owners) < 0):
             raise ValueError("phrasing rows must be grouped by entry")
         self._starts = np.searchsorted(owners, np.arange(len(entry_ids)))
 
+    @property
+    def encoder_name(self) -> str | None:
+        """The sentence encoder this index was learned with, if any."""
+        return self.sentence.encoder.name if self.sentence else None
+
     @classmethod
-    def fit(cls, pairs: Sequence[tuple[str, str]]) -> Matcher:
-        """Learn from (entry_id, normalized phrasing) pairs."""
+    def fit(cls, pairs: Sequence[tuple[str, str]], encoder: Encoder | None = None,
+            phrasing_vectors: PhrasingVectors | None = None) -> Matcher:
+        """Learn from (entry_id, normalized phrasing) pairs; with an encoder, from the
+        phrasings' sentence vectors too (`phrasing_vectors`, by default the encoder's)."""
         entry_ids = sorted({entry_id for entry_id, _ in pairs})
         position = {entry_id: i for i, entry_id in enumerate(entry_ids)}
         pairs = sorted(pairs, key=lambda pair: position[pair[0]])
@@ -128,30 +164,39 @@ class Matcher:
         # In a large knowledge base an n-gram seen once is noise that only costs memory; in a
         # small one it may be all an entry has.
         min_df = 2 if len(texts) >= LARGE_KB else 1
-        chars, words = _char_vectorizer(min_df), _word_vectorizer(min_df)
         if not texts:
-            return cls(entry_ids=[], chars=chars, words=words,
-                       phrasings=sparse.csr_matrix((0, 0), dtype=np.float32), owners=owners,
+            return cls(entry_ids=[], views=_empty_views(),
+                       phrasings=sparse.csr_matrix((0, 0), dtype=np.float32), texts=[],
+                       owners=owners,
                        coef=None, intercept=None, vocabulary=Vocabulary({}),
                        calibration=Calibration(), digests={})
-        matrix = cls._stack(chars.fit_transform(texts), words.fit_transform(texts))
-        coef = intercept = None
+        chars, char_matrix = View.fit(char_ngrams, texts, min_df, np.sqrt(CHAR_WEIGHT))
+        words, word_matrix = View.fit(word_ngrams, texts, min_df, np.sqrt(WORD_WEIGHT))
+        matrix = sparse.hstack([char_matrix, word_matrix], format="csr").astype(np.float32)
+        coef = intercept = sentence = None
         calibration = Calibration()
         if len(entry_ids) > 1:
-            calibration = calibrate(matrix, owners, texts)
+            vectors = None
+            if encoder is not None:
+                vectors = (phrasing_vectors or encoder.encode)(texts)
+                sentence = SentenceModel(encoder, *fit_sentence_model(
+                    vectors, owners, len(entry_ids)))
+            calibration = calibrate(matrix, owners, texts, vectors)
             coef, intercept = fit_svms(matrix, owners)
-        return cls(entry_ids=entry_ids, chars=chars, words=words, phrasings=matrix,
-                   owners=owners, coef=coef, intercept=intercept,
+        return cls(entry_ids=entry_ids, views=[chars, words], phrasings=matrix,
+                   texts=texts, owners=owners, coef=coef, intercept=intercept,
                    vocabulary=Vocabulary.fit(texts), calibration=calibration,
-                   digests=_digests(pairs))
+                   digests=_digests(pairs), sentence=sentence)
 
-    def updated(self, changed: dict[str, list[str]]) -> Matcher:
+    def updated(self, changed: dict[str, list[str]],
+                phrasing_vectors: PhrasingVectors | None = None) -> Matcher:
         """A copy with some entries' phrasings replaced (an empty list removes the entry).
 
         Only what those entries touch is recomputed: their rows of the phrasing matrix, and
-        for each one its own one-against-the-rest SVM, learned against every current
-        phrasing. The n-gram vocabulary, the other entries' SVMs and the calibration stay as
-        they were, so a full rebuild is still due once many entries have changed.
+        for each one its own one-against-the-rest SVM (and sentence model), learned against
+        every current phrasing. The n-gram vocabulary, the other entries' models and the
+        calibration stay as they were, so a full rebuild is still due once many entries
+        have changed.
         """
         gone = {self.entry_ids.index(e) for e in changed if e in self.digests}
         kept = [i for i in range(len(self.entry_ids)) if i not in gone]
@@ -160,49 +205,54 @@ class Matcher:
         rows = np.flatnonzero(renumber[self.owners] >= 0)
         entry_ids = [self.entry_ids[i] for i in kept]
         blocks, owners = [self.by_feature.T.tocsr()[rows]], [renumber[self.owners[rows]]]
-        added = [(entry_id, texts) for entry_id, texts in changed.items() if texts]
-        for entry_id, texts in added:
+        texts = [self.texts[i] for i in rows]
+        added = [(entry_id, phrasings) for entry_id, phrasings in changed.items() if phrasings]
+        for entry_id, phrasings in added:
             entry_ids.append(entry_id)
-            blocks.append(self.vectors(texts))
-            owners.append(np.full(len(texts), len(entry_ids) - 1, dtype=np.int32))
+            blocks.append(self.vectors(phrasings))
+            owners.append(np.full(len(phrasings), len(entry_ids) - 1, dtype=np.int32))
+            texts += phrasings
         matrix = sparse.vstack(blocks, format="csr").astype(np.float32)
         owner = np.concatenate(owners)
-        coef = self.coef[kept] if self.coef is not None else None
-        intercept = self.intercept[kept] if self.intercept is not None else None
-        if added and coef is not None:
-            fitted = [fit_one_svm(matrix, owner == entry_ids.index(e)) for e, _ in added]
-            coef = np.vstack([coef, *[weights for weights, _ in fitted]])
-            intercept = np.concatenate([intercept, [bias for _, bias in fitted]])
-            intercept = intercept.astype(np.float32)
+        positives = [owner == entry_ids.index(entry_id) for entry_id, _ in added]
+        coef = intercept = sentence = None
+        if self.coef is not None:
+            coef, intercept = _appended(self.coef[kept], self.intercept[kept],
+                                        [fit_one_svm(matrix, p) for p in positives])
+        if self.sentence is not None:
+            dims = self.sentence.coef.shape[1]
+            start = (np.vstack([self.sentence.coef[kept], np.zeros((len(added), dims))]),
+                     np.concatenate([self.sentence.intercept[kept], np.zeros(len(added))]))
+            vectors = (phrasing_vectors or self.sentence.encoder.encode)(texts)
+            sentence = SentenceModel(self.sentence.encoder, *fit_sentence_model(
+                vectors, owner, len(entry_ids), start))
         digests = {e: d for e, d in self.digests.items() if e not in changed}
-        digests.update({e: entry_digest(texts) for e, texts in added})
+        digests.update({e: entry_digest(phrasings) for e, phrasings in added})
         vocabulary = self.vocabulary.with_words(
-            word for _, texts in added for text in texts for word in text.split())
-        return Matcher(entry_ids=entry_ids, chars=self.chars, words=self.words,
-                       phrasings=matrix, owners=owner, coef=coef, intercept=intercept,
-                       vocabulary=vocabulary, calibration=self.calibration, digests=digests)
-
-    @staticmethod
-    def _stack(chars: sparse.spmatrix, words: sparse.spmatrix) -> sparse.csr_matrix:
-        # Rows stay unit length: each view is unit length, weighted by sqrt of its share.
-        return sparse.hstack(
-            [chars * np.sqrt(CHAR_WEIGHT), words * np.sqrt(WORD_WEIGHT)], format="csr"
-        ).astype(np.float32)
+            word for _, phrasings in added for text in phrasings for word in text.split())
+        return Matcher(entry_ids=entry_ids, views=self.views,
+                       phrasings=matrix, texts=texts, owners=owner, coef=coef,
+                       intercept=intercept, vocabulary=vocabulary,
+                       calibration=self.calibration, digests=digests, sentence=sentence)
 
     def vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """TF-IDF vectors of normalized texts."""
-        return self._stack(self.chars.transform(texts), self.words.transform(texts))
+        """TF-IDF vectors of normalized texts (character and word views side by side)."""
+        return vectors(self.views, texts)
 
     def coverage(self, normalized: str) -> float:
         """Coverage of the question relative to a typical in-scope question, in [0, 1]."""
         typical = max(self.calibration.typical_coverage, 1e-6)
         return min(1.0, self.vocabulary.coverage(normalized) / typical)
 
-    def probabilities(self, vectors: sparse.csr_matrix) -> np.ndarray:
-        """The classifier's probability of each entry, one row per question."""
+    def probabilities(self, vectors: sparse.csr_matrix, questions: Sequence[str]) -> np.ndarray:
+        """The classifiers' probability of each entry, one row per question (`vectors` are
+        the questions' TF-IDF vectors)."""
         if self.coef is None:
             return np.ones((vectors.shape[0], len(self.entry_ids)), dtype=np.float32)
-        return softmax((vectors @ self.coef.T + self.intercept) * self.calibration.temperature)
+        margins = vectors @ self.coef.T + self.intercept
+        if self.sentence is not None:
+            margins += SENTENCE_WEIGHT * self.sentence.log_probabilities(questions)
+        return softmax(margins * self.calibration.temperature)
 
     def similarities(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """The best cosine similarity with each entry's phrasings, one row per question."""
@@ -218,7 +268,7 @@ class Matcher:
         if not self.entry_ids:
             return [[] for _ in questions]
         vectors = self.vectors(questions)
-        scores = (self.probabilities(vectors) + self.similarities(vectors)) / 2
+        scores = (self.probabilities(vectors, questions) + self.similarities(vectors)) / 2
         ranked = []
         for row, question in enumerate(questions):
             weight = self.coverage(question) ** 2
@@ -230,42 +280,59 @@ class Matcher:
     def to_bytes(self) -> bytes:
         """The fitted index as one blob (numpy arrays, no pickle) for the database."""
         meta = {"format": INDEX_FORMAT, "entry_ids": self.entry_ids, "digests": self.digests,
-                "chars": _terms(self.chars), "words": _terms(self.words),
+                "chars": self.views[0].terms, "words": self.views[1].terms,
                 "word_idf": self.vocabulary.idf,
                 "temperature": self.calibration.temperature,
-                "typical_coverage": self.calibration.typical_coverage}
+                "typical_coverage": self.calibration.typical_coverage,
+                "encoder": self.encoder_name}
         arrays = {"meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8),
-                  "char_idf": _idf(self.chars), "word_view_idf": _idf(self.words),
+                  "char_idf": self.views[0].idf, "word_view_idf": self.views[1].idf,
                   "data": self.by_feature.data, "indices": self.by_feature.indices,
                   "indptr": self.by_feature.indptr,
-                  "shape": np.array(self.by_feature.shape), "owners": self.owners}
+                  "shape": np.array(self.by_feature.shape), "owners": self.owners,
+                  "texts": _joined(self.texts)}
         if self.coef is not None:
             # Half precision halves the blob; the scores it gives are the same to 3 decimals.
             arrays.update(coef=self.coef.astype(np.float16), intercept=self.intercept)
+        if self.sentence is not None:
+            arrays.update(sentence_coef=self.sentence.coef,
+                          sentence_intercept=self.sentence.intercept)
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         return buffer.getvalue()
 
     @classmethod
-    def from_bytes(cls, blob: bytes | BinaryIO) -> Matcher:
+    def from_bytes(cls, blob: bytes | BinaryIO, encoder_name: str | None) -> Matcher:
         """An index saved by to_bytes() (the bytes, or a file to read them from); StaleIndex
-        if an older version of the code saved it."""
+        if an older version of the code saved it, or it was learned with another sentence
+        encoder than `encoder_name` (None: without one)."""
         arrays = np.load(io.BytesIO(blob) if isinstance(blob, bytes) else blob,
                          allow_pickle=False)
         meta = json.loads(arrays["meta"].tobytes().decode())
         if meta.get("format") != INDEX_FORMAT:
             raise StaleIndex(f"index format {meta.get('format')}, this code reads {INDEX_FORMAT}")
+        sentence = None
+        if "sentence_coef" in arrays:
+            if meta["encoder"] != encoder_name:
+                raise StaleIndex(f"index learned with the encoder {meta['encoder']}")
+            sentence = SentenceModel(shared_encoder(), arrays["sentence_coef"],
+                                     arrays["sentence_intercept"])
+        elif encoder_name is not None and "coef" in arrays:
+            raise StaleIndex(f"index learned without the encoder {encoder_name}")
         return cls(
             entry_ids=meta["entry_ids"],
-            chars=_restore(_char_vectorizer(), meta["chars"], arrays["char_idf"]),
-            words=_restore(_word_vectorizer(), meta["words"], arrays["word_view_idf"]),
+            views=[View(char_ngrams, meta["chars"], arrays["char_idf"], np.sqrt(CHAR_WEIGHT)),
+                   View(word_ngrams, meta["words"], arrays["word_view_idf"],
+                        np.sqrt(WORD_WEIGHT))],
             phrasings=sparse.csr_matrix(
                 (arrays["data"], arrays["indices"], arrays["indptr"]),
                 shape=tuple(arrays["shape"])).T,
+            texts=_split(arrays["texts"]),
             owners=arrays["owners"],
             coef=arrays["coef"].astype(np.float32) if "coef" in arrays else None,
             intercept=arrays.get("intercept", None),
             vocabulary=Vocabulary(meta["word_idf"]),
             calibration=Calibration(meta["temperature"], meta["typical_coverage"]),
             digests=meta["digests"],
+            sentence=sentence,
         )

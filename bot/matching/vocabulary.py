@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 FUZZY_WORD_CUTOFF = 80
 MIN_FUZZY_WORD = 3
@@ -31,6 +30,8 @@ class Vocabulary:
     @classmethod
     def fit(cls, texts: Iterable[str]) -> Vocabulary:
         """Learn the words of normalized phrasings."""
+        from sklearn.feature_extraction.text import TfidfVectorizer  # only to learn an index
+
         texts = list(texts)
         if not texts:
             return cls({})

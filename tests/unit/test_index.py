@@ -109,3 +109,43 @@ def test_phrasings_from_an_older_normalize_are_renormalized(tmp_path: Path) -> N
     db.conn.close()
     db = connect(tmp_path / "old.db")
     assert [r[0] for r in db.execute("SELECT normalized FROM phrasings")] == ["1000 gw"]
+
+
+def test_phrasings_are_encoded_once(fresh_db) -> None:
+    import numpy as np
+
+    from bot.matching.encoder import shared_encoder
+    from bot.matching.vectors import phrasing_vectors
+
+    class Counting:
+        """The real encoder, noting what it is asked to encode."""
+
+        name = shared_encoder().name
+
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def encode(self, texts):
+            self.seen += texts
+            return shared_encoder().encode(texts)
+
+    stored = [text for (text,) in fresh_db.execute("SELECT normalized FROM phrasings LIMIT 3")]
+    counting = Counting()
+    first = phrasing_vectors(fresh_db, counting, [*stored, "a brand new phrasing", stored[0]])
+    assert counting.seen == ["a brand new phrasing"]  # the index build cached the others
+    again = phrasing_vectors(fresh_db, counting, ["a brand new phrasing"])
+    assert counting.seen == ["a brand new phrasing"]
+    fresh = shared_encoder().encode([*stored, "a brand new phrasing"])
+    assert first.shape == (5, fresh.shape[1])
+    assert np.abs(first[:4] - fresh).max() < 1e-3  # kept in half precision
+    assert np.array_equal(first[0], first[4]) and np.array_equal(again[0], first[3])
+
+
+def test_switching_the_encoder_off_and_on_relearns_the_index(fresh_db, monkeypatch) -> None:
+    assert load_index(fresh_db)[0].encoder_name is not None
+    monkeypatch.setenv("FAQBOT_ENCODER", "off")
+    matcher, _ = load_index(fresh_db)
+    assert matcher.sentence is None
+    assert matcher.rank("how many gigawatts for ai")[0].entry_id == "planned-ai-power"
+    monkeypatch.delenv("FAQBOT_ENCODER")
+    assert load_index(fresh_db)[0].sentence is not None

@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.matching.matcher import Matcher
+from bot.matching.encoder import shared_encoder
+from bot.matching.matcher import Matcher, StaleIndex
 from bot.matching.vocabulary import Vocabulary
 from bot.text.normalize import normalize
 
@@ -21,9 +22,10 @@ PAIRS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return Matcher.fit(PAIRS)
+@pytest.fixture(scope="module", params=["lexical", "encoder"])
+def matcher(request) -> Matcher:
+    """Every matcher test runs with and without the sentence encoder."""
+    return Matcher.fit(PAIRS, shared_encoder() if request.param == "encoder" else None)
 
 
 @pytest.mark.parametrize(
@@ -52,11 +54,17 @@ def test_off_topic_questions_score_low(matcher: Matcher) -> None:
 
 
 def test_storage_round_trip_ranks_the_same(matcher: Matcher) -> None:
-    restored = Matcher.from_bytes(matcher.to_bytes())
+    restored = Matcher.from_bytes(matcher.to_bytes(), matcher.encoder_name)
     for question in ("where is my card", "سعر الصرف", "stolen card"):
         a, b = matcher.rank(question), restored.rank(question)
         assert [c.entry_id for c in a] == [c.entry_id for c in b]
         assert [round(c.score, 2) for c in a] == [round(c.score, 2) for c in b]
+
+
+def test_an_index_learned_with_another_encoder_is_stale(matcher: Matcher) -> None:
+    other = None if matcher.encoder_name else shared_encoder().name
+    with pytest.raises(StaleIndex, match="encoder"):
+        Matcher.from_bytes(matcher.to_bytes(), other)
 
 
 def test_update_adds_and_removes_entries(matcher: Matcher) -> None:
@@ -69,8 +77,8 @@ def test_update_adds_and_removes_entries(matcher: Matcher) -> None:
 
 def test_rows_must_be_grouped_by_entry(matcher: Matcher) -> None:
     with pytest.raises(ValueError, match="grouped by entry"):
-        Matcher(entry_ids=matcher.entry_ids, chars=matcher.chars, words=matcher.words,
-                phrasings=matcher.by_feature.T, owners=matcher.owners[::-1], coef=matcher.coef,
+        Matcher(entry_ids=matcher.entry_ids, views=matcher.views, phrasings=matcher.by_feature.T,
+                texts=matcher.texts, owners=matcher.owners[::-1], coef=matcher.coef,
                 intercept=matcher.intercept, vocabulary=matcher.vocabulary,
                 calibration=matcher.calibration, digests=matcher.digests)
 
@@ -82,3 +90,41 @@ def test_fuzzy_lookups_are_capped_for_long_messages() -> None:
     assert vocabulary.coverage("carrd") > 0
     flood = " ".join(f"zq{i}xv" for i in range(MAX_FUZZY_LOOKUPS))
     assert vocabulary.coverage(flood + " carrd") == 0.0  # no look-up left for the typo
+
+
+def test_question_vectors_are_scikit_learns() -> None:
+    """Questions are turned into features without scikit-learn, exactly as it would."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from bot.matching.features import View, char_ngrams, vectors, word_ngrams
+
+    texts = [text for _, text in PAIRS]
+    questions = [normalize(q) for q in ("where is my card card", "سعر صرف اليورو", "zzz", "",
+                                        "a b cd", "my  card\tok")]
+    chars, _ = View.fit(char_ngrams, texts, 1, 0.6)
+    words, _ = View.fit(word_ngrams, texts, 1, 0.8)
+    references = [
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(texts),
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b",
+                        sublinear_tf=True).fit(texts),
+    ]
+    assert [v.terms for v in (chars, words)] == [
+        r.get_feature_names_out().tolist() for r in references]
+    expected = sparse.hstack([references[0].transform(questions) * 0.6,
+                              references[1].transform(questions) * 0.8])
+    assert abs(vectors([chars, words], questions) - expected).max() < 1e-6
+
+
+def test_the_bot_answers_without_loading_scikit_learn(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    blob = tmp_path / "index.npz"
+    blob.write_bytes(Matcher.fit(PAIRS, shared_encoder()).to_bytes())
+    code = ("import sys; from bot.matching.matcher import Matcher; "
+            f"m = Matcher.from_bytes(open({str(blob)!r}, 'rb').read(), {shared_encoder().name!r}); "
+            "assert m.rank('where is my card')[0].entry_id == 'card-arrival'; "
+            "print(sorted(n for n in sys.modules if n.startswith('sklearn')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
