@@ -34,11 +34,14 @@ class Calibration:
 
     `temperature` turns SVM margins into probabilities that match how often they are right;
     `typical_coverage` is how much of an unseen in-scope question this knowledge base's
-    vocabulary usually covers (lower when entries have few phrasings).
+    vocabulary usually covers (lower when entries have few phrasings); `typical_confidence`
+    is the median confidence an unseen in-scope question gets for its entry (lower when
+    entries have few phrasings, for questions on other topics too).
     """
 
     temperature: float = DEFAULT_TEMPERATURE
     typical_coverage: float = 1.0
+    typical_confidence: float | None = None
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -129,7 +132,28 @@ def calibrate(matrix: sparse.csr_matrix, owners: np.ndarray, texts: Sequence[str
         -np.log(softmax(margins * t)[np.arange(len(truth)), truth] + 1e-12).mean()
         for t in TEMPERATURES
     ]
+    temperature = float(TEMPERATURES[int(np.argmin(losses))])
     vocabulary = Vocabulary.fit(texts[i] for i in np.flatnonzero(~held))
-    coverages = [vocabulary.coverage(texts[i]) for i in np.flatnonzero(held)]
-    return Calibration(float(TEMPERATURES[int(np.argmin(losses))]),
-                       float(np.median(coverages)))
+    coverages = np.array([vocabulary.coverage(texts[i]) for i in np.flatnonzero(held)])
+    typical_coverage = float(np.median(coverages))
+    # The confidence each held-out phrasing gets for its own entry, as rank() computes it.
+    probabilities = softmax(margins * temperature)[np.arange(len(truth)), truth]
+    similarities = _own_entry_similarities(matrix, owners, held)
+    weights = np.minimum(1.0, coverages / max(typical_coverage, 1e-6)) ** 2
+    confidences = (probabilities + similarities) / 2 * weights
+    return Calibration(temperature, typical_coverage, float(np.median(confidences)))
+
+
+def _own_entry_similarities(matrix: sparse.csr_matrix, owners: np.ndarray,
+                            held: np.ndarray) -> np.ndarray:
+    """For each held-out row, its best cosine with the learned rows of its own entry."""
+    held_rows = np.flatnonzero(held)
+    truth = owners[held_rows]
+    best = np.zeros(len(held_rows), dtype=np.float32)
+    for entry in np.unique(truth):
+        mine = truth == entry
+        learned = np.flatnonzero(~held & (owners == entry))
+        if len(learned):
+            products = matrix[held_rows[mine]] @ matrix[learned].T
+            best[mine] = products.max(axis=1).toarray().ravel()
+    return best

@@ -26,9 +26,9 @@ class Thresholds:
     with non-banking questions, and on this bot's own held-out questions.
     """
 
-    answer: float = 0.33
-    suggest: float = 0.32
-    margin: float = 0.05
+    answer: float = 0.325
+    suggest: float = 0.315
+    margin: float = 0.02
 
 
 THRESHOLD_KEY = "thresholds"

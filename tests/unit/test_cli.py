@@ -114,14 +114,14 @@ def test_qna_maker_tsv(run, tmp_path: Path) -> None:
 def test_thresholds_are_stored_and_checked(run) -> None:
     # the embedded knowledge ships its own (knowledge/matching.yaml)
     assert run("kb", "thresholds", "--db", "kb.db").output == (
-        "answer 0.400, suggest 0.380, margin 0.050\n")
-    assert run("kb", "thresholds", "--db", "kb.db", "--answer", "0.5").output == (
-        "answer 0.500, suggest 0.380, margin 0.050\n")
+        "answer 0.500, suggest 0.480, margin 0.050\n")
+    assert run("kb", "thresholds", "--db", "kb.db", "--answer", "0.6").output == (
+        "answer 0.600, suggest 0.480, margin 0.050\n")
     refused = run("kb", "thresholds", "--db", "kb.db", "--suggest", "0.9")
     assert refused.exit_code == 1
     assert "suggest <= answer" in refused.output
     assert run("kb", "thresholds", "--db", "kb.db", "--reset").output == (
-        "answer 0.330, suggest 0.320, margin 0.050\n")
+        "answer 0.325, suggest 0.315, margin 0.020\n")
 
 
 def test_variants_that_normalize_alike_merge_quietly(run, tmp_path: Path) -> None:

@@ -128,3 +128,22 @@ def test_the_bot_answers_without_loading_scikit_learn(tmp_path) -> None:
             "print(sorted(n for n in sys.modules if n.startswith('sklearn')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_confidence_is_raised_where_unseen_questions_score_low(matcher: Matcher) -> None:
+    from bot.matching.classifier import Calibration
+    from bot.matching.matcher import REFERENCE_CONFIDENCE
+
+    question = normalize("my card still hasnt arived")
+    plain = matcher.rank(question)
+    for typical, boost in ((REFERENCE_CONFIDENCE * 2, 1.0), (REFERENCE_CONFIDENCE / 2, 2.0)):
+        matcher.calibration, saved = (
+            Calibration(matcher.calibration.temperature, matcher.calibration.typical_coverage,
+                        typical), matcher.calibration)
+        try:
+            raised = matcher.rank(question)
+        finally:
+            matcher.calibration = saved
+        assert [c.entry_id for c in raised] == [c.entry_id for c in plain]
+        assert [c.score for c in raised] == pytest.approx(
+            [min(1.0, c.score * boost) for c in plain], abs=1e-6)
