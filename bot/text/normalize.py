@@ -3,13 +3,16 @@
 Arabic is written with optional diacritics, several alef and hamza forms, taa marbuta or haa,
 alef maqsura or yaa, Arabic-Indic or Persian digits, tatweel for emphasis and letters
 stretched for feeling ("شكراااا"). English arrives in any case with any punctuation. All of
-that is noise for intent matching, and the same function must run on both sides.
+that is noise for intent matching, and the same function must run on both sides. Common
+dialect words are folded into their standard form last (see dialect.py).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from bot.text.dialect import standard_word
 
 # Zero-width characters and bidi controls: invisible, but they split words for a matcher.
 _INVISIBLE = dict.fromkeys(
@@ -39,7 +42,7 @@ _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 
 # Stored phrasings carry the normalized form of the version that wrote them; bump this when
 # normalize() changes so they are normalized again (see kb/store.py).
-NORMALIZE_VERSION = 2
+NORMALIZE_VERSION = 3
 
 
 def normalize(text: str) -> str:
@@ -49,11 +52,13 @@ def normalize(text: str) -> str:
     'كم جيجاواط'
     >>> normalize("HIVE's   revenue!!")
     'hive s revenue'
+    >>> normalize("بغيت نعرف فين وصلات لاكارط ديالي")
+    'اريد نعرف اين وصلات البطاقه خاصتي'
     """
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
     text = _ARABIC_MARKS.sub("", text).translate(_LETTERS)
     text = _STRETCH.sub(r"\1", text)
     text = _NOT_WORD.sub(" ", text.replace("_", " "))
     text = _DIGIT_LETTER.sub(" ", text)
-    return " ".join(text.split())
+    return " ".join(map(standard_word, text.split()))
 

@@ -34,3 +34,26 @@ def test_normalize(raw: str, expected: str) -> None:
 def test_idempotent() -> None:
     text = "هَلْ الـ 30 جيجاواط تعمل فعلاً؟ Is it OPERATIONAL"
     assert normalize(normalize(text)) == normalize(text)
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        # "I want to know where my card is": Levantine, Gulf, Egyptian, Maghrebi, standard
+        ["بدي اعرف وين بطاقتي", "ابغى اعرف وين بطاقتي", "عايز اعرف فين بطاقتي",
+         "بغيت نعرف فين بطاقتي", "أريد أعرف أين بطاقتي"],
+        # "why was my money taken"
+        ["ليش انسحبت مصاريي", "ليه انسحبت فلوسي", "علاش انسحبت فلوسي", "لماذا انسحبت أموالي"],
+        # "how much" and "my card" with the possessive particles
+        ["قديش الرسوم على الكرت تبعي", "شحال الرسوم على الكارط ديالي",
+         "كم الرسوم على البطاقة حقي", "كم الرسوم على البطاقة خاصتي"],
+        # "and now": the conjunction stays on the standard word
+        ["وهلق", "والحين", "ودابا", "والآن"],
+    ],
+)
+def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
+    assert len({normalize(v).replace("نعرف", "اعرف") for v in variants}) == 1
+
+
+def test_words_that_only_look_like_dialect_stay() -> None:
+    assert normalize("الشوكولاتة وين الكرتون") == "الشوكولاته اين الكرتون"
