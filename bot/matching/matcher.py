@@ -198,8 +198,9 @@ class Matcher:
         """A copy with some entries' phrasings replaced (an empty list removes the entry).
 
         Only what those entries touch is recomputed: their rows of the phrasing matrix, and
-        for each one its own one-against-the-rest SVM (and sentence model), learned against
-        every current phrasing. The n-gram vocabulary, the other entries' models and the
+        for each one its own one-against-the-rest SVM learned against every current
+        phrasing; the sentence model continues from where it was, so the optimizer mostly
+        moves the changed entries. The n-gram vocabulary, the other entries' SVMs and the
         calibration stay as they were, so a full rebuild is still due once many entries
         have changed.
         """
