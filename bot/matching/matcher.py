@@ -71,10 +71,11 @@ class Candidate:
     score: float
 
 
-def _empty_views() -> list[View]:
-    empty = np.zeros(0, np.float32)
-    return [View(char_ngrams, [], empty, np.sqrt(CHAR_WEIGHT)),
-            View(word_ngrams, [], empty, np.sqrt(WORD_WEIGHT))]
+def _views(char_terms: Sequence[str], char_idf: np.ndarray, word_terms: Sequence[str],
+           word_idf: np.ndarray) -> list[View]:
+    """The character and word views of a learned vocabulary, weighted as in fit()."""
+    return [View(char_ngrams, char_terms, char_idf, np.sqrt(CHAR_WEIGHT)),
+            View(word_ngrams, word_terms, word_idf, np.sqrt(WORD_WEIGHT))]
 
 
 def _joined(texts: Sequence[str]) -> np.ndarray:
@@ -170,7 +171,8 @@ class Matcher:
         # small one it may be all an entry has.
         min_df = 2 if len(texts) >= LARGE_KB else 1
         if not texts:
-            return cls(entry_ids=[], views=_empty_views(),
+            empty = np.zeros(0, np.float32)
+            return cls(entry_ids=[], views=_views([], empty, [], empty),
                        phrasings=sparse.csr_matrix((0, 0), dtype=np.float32), texts=[],
                        owners=owners,
                        coef=None, intercept=None, vocabulary=Vocabulary({}),
@@ -338,9 +340,8 @@ class Matcher:
             raise StaleIndex(f"index learned without the encoder {encoder_name}")
         return cls(
             entry_ids=meta["entry_ids"],
-            views=[View(char_ngrams, meta["chars"], arrays["char_idf"], np.sqrt(CHAR_WEIGHT)),
-                   View(word_ngrams, meta["words"], arrays["word_view_idf"],
-                        np.sqrt(WORD_WEIGHT))],
+            views=_views(meta["chars"], arrays["char_idf"], meta["words"],
+                         arrays["word_view_idf"]),
             phrasings=sparse.csr_matrix(
                 (arrays["data"], arrays["indices"], arrays["indptr"]),
                 shape=tuple(arrays["shape"])).T,
