@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 from bot.answering import Answerer
 from bot.kb.imports import plan_import, write_import
 from bot.kb.store import connect
-from bot.matching.evaluate import LabelledQuestion, evaluate, labelled
+from bot.matching.evaluate import LabelledQuestion, evaluate, labelled, render_sweep, sweep
 from bot.matching.thresholds import Thresholds
 from bot.text.normalize import normalize
 
@@ -77,6 +77,15 @@ def write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:
 def oos_questions() -> list[LabelledQuestion]:
     lines = (HERE / "oos_questions.txt").read_text(encoding="utf-8").splitlines()
     return [labelled("", line.strip()) for line in lines if line.strip() and line[0] != "#"]
+
+
+def dialect_questions() -> dict[str, list[LabelledQuestion]]:
+    """bench/dialect_questions.csv by dialect (Arabic intent names, as in ArBanking77)."""
+    with (HERE / "dialect_questions.csv").open(encoding="utf-8") as handle:
+        by_dialect = defaultdict(list)
+        for row in csv.DictReader(handle):
+            by_dialect[row["dialect"]].append(labelled(row["intent"], row["text"], row["lang"]))
+    return dict(by_dialect)
 
 
 def build(db_path: Path, files: list[Path]) -> dict:
@@ -153,6 +162,9 @@ def main() -> None:
 
     full = build(work / "full.db", files)
     report = evaluate(full["answerer"], tests + oos)
+    dialects = {name: evaluate(full["answerer"], questions)
+                for name, questions in dialect_questions().items()}
+    thresholds = sweep(full["answerer"], tests + oos)
     always = Answerer(full["answerer"].db, thresholds=Thresholds(answer=0, suggest=0, margin=0))
     no_oos = evaluate(always, tests)
     started = startup(work / "full.db")
@@ -161,7 +173,7 @@ def main() -> None:
     few_files = [write_csv(work / "en_few.csv", few(en_train, args.few, args.seed)),
                  write_csv(work / "ar_few.csv", few(ar_train, args.few, args.seed))]
     few_run = build(work / "few.db", few_files)
-    few_report = evaluate(few_run["answerer"], tests)
+    few_report = evaluate(few_run["answerer"], tests + oos)
 
     rng = random.Random(args.seed)
     sample = (rng.sample([q for q in tests if q.lang == "en"], args.baseline_sample)
@@ -182,6 +194,9 @@ def main() -> None:
         print(f"{'accuracy answering everything ' + lang:34}"
               f"{pct(no_oos['per_lang'][lang]['accuracy']):>12}")
     print(f"{'out of scope declined':34}{pct(report['oos_rejected']):>12}{'  n/a':>12}")
+    for name, figures in dialects.items():
+        label = f"{name} dialect ({figures['n']}): accuracy, best guess"
+        print(f"{label:34}{pct(figures['accuracy']):>12}{pct(figures['top1']):>12}")
     print(f"{'latency p50 ms':34}{report['latency_ms']['p50']:>12.2f}{base['p50']:>12.2f}")
     print(f"{'latency p99 ms':34}{report['latency_ms']['p99']:>12.2f}{base['p99']:>12.2f}")
     print(f"{'questions / s (eval)':34}{report['questions_per_second']:>12.0f}")
@@ -194,6 +209,10 @@ def main() -> None:
         print(f"{f'{args.few} per intent: accuracy ' + lang:34}"
               f"{pct(few_report['per_lang'][lang]['accuracy']):>12}")
     print(f"{f'{args.few} per intent: best guess right':34}{pct(few_report['top1']):>12}")
+    print(f"{f'{args.few} per intent: out of scope declined':34}"
+          f"{pct(few_report['oos_rejected']):>12}")
+    print("other thresholds, full knowledge base:")
+    print(render_sweep(thresholds, full["answerer"].thresholds))
     print("most confused:", json.dumps(report["confused"][:5], ensure_ascii=False))
 
 

@@ -7,6 +7,7 @@ all call the same Answerer, so what `faqbot ask` and `faqbot eval` report is wha
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -16,6 +17,7 @@ from bot.i18n.catalogs import translator
 from bot.i18n.formatting import bidi_fix, format_fact
 from bot.kb.sources import PLACEHOLDER, Fact
 from bot.matching.index import load_index
+from bot.matching.matcher import Candidate
 from bot.matching.thresholds import Thresholds, load_thresholds
 from bot.text.language import (
     DEFAULT_LANGUAGE,
@@ -77,6 +79,33 @@ class Reply:
     guess: str | None = None
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What the thresholds make of a question's candidates: answer `best`, offer `choices`
+    (entry ids), or fall back."""
+
+    outcome: Outcome
+    best: Candidate | None
+    choices: tuple[str, ...] = ()
+
+
+def decide(candidates: Sequence[Candidate], limits: Thresholds,
+           offerable: Callable[[str], bool]) -> Decision:
+    """Answer the best candidate if it is confident enough and ahead of the runner-up by the
+    margin; otherwise offer those at or above `suggest` (and those within the margin of a
+    best candidate too close to call) that `offerable` allows; otherwise fall back."""
+    best = candidates[0] if candidates else None
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    if best and best.score >= limits.answer and best.score - runner_up >= limits.margin:
+        return Decision(Outcome.ANSWER, best)
+    floor = limits.suggest
+    if best and best.score >= limits.answer:  # confident, but too close to the runner-up
+        floor = min(floor, best.score - limits.margin)
+    choices = tuple(c.entry_id for c in candidates[:MAX_CHOICES]
+                    if c.score >= floor and offerable(c.entry_id))
+    return Decision(Outcome.SUGGEST if choices else Outcome.FALLBACK, best, choices)
+
+
 def entry_key(entry_id: str) -> str:
     """A short, stable key for an entry, safe in Telegram's 64-byte callback data."""
     return hashlib.blake2s(entry_id.encode(), digest_size=6).hexdigest()
@@ -122,27 +151,28 @@ class Answerer:
         if not normalized:
             return Reply(gettext("Please send your question as text, in Arabic or English."),
                          lang, Outcome.EMPTY)
-        candidates = self.matcher.rank(normalized)
-        limits = self.thresholds
-        best = candidates[0] if candidates else None
-        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        if best and best.score >= limits.answer and best.score - runner_up >= limits.margin:
-            return replace(self.answer_entry(best.entry_id, asker, lang=lang, score=best.score),
-                           guess=best.entry_id)
-        floor = limits.suggest
-        if best and best.score >= limits.answer:  # confident, but too close to the runner-up
-            floor = min(floor, best.score - limits.margin)
-        choices = tuple(
-            self.choice(c.entry_id, lang)
-            for c in candidates[:MAX_CHOICES]
-            if c.score >= floor and self.kinds.get(c.entry_id) != "smalltalk"
-        )
+        decision = self.decide(normalized)
+        best = decision.best
         guess = best.entry_id if best else None
         score = best.score if best else 0.0
-        if choices:
+        if decision.outcome == Outcome.ANSWER:
+            return replace(self.answer_entry(best.entry_id, asker, lang=lang, score=score),
+                           guess=guess)
+        if decision.outcome == Outcome.SUGGEST:
             return Reply(gettext("Did you mean one of these?"), lang, Outcome.SUGGEST,
-                         score=score, choices=choices, guess=guess)
+                         score=score, guess=guess,
+                         choices=tuple(self.choice(e, lang) for e in decision.choices))
         return Reply(self.fallback_text(lang), lang, Outcome.FALLBACK, score=score, guess=guess)
+
+    def decide(self, normalized: str, thresholds: Thresholds | None = None) -> Decision:
+        """What the bot does with a normalized question, at this knowledge base's thresholds
+        or at `thresholds`."""
+        return decide(self.matcher.rank(normalized), thresholds or self.thresholds,
+                      self.offerable)
+
+    def offerable(self, entry_id: str) -> bool:
+        """Whether an entry may be offered as a "did you mean" choice (small talk is not)."""
+        return self.kinds.get(entry_id) != "smalltalk"
 
     def fallback_text(self, lang: str) -> str:
         """Say politely that the bot does not know, and what it can answer."""

@@ -158,21 +158,29 @@ def kb_thresholds(answer: float | None, suggest: float | None, margin: float | N
 @cli.command("eval")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--sweep", is_flag=True,
+              help="Report at a range of answer thresholds instead, to choose them.")
 @db_option
-def eval_command(file: Path, as_json: bool, db_path: Path | None) -> None:
+def eval_command(file: Path, as_json: bool, sweep: bool, db_path: Path | None) -> None:
     """Run every row of FILE (CSV: intent,text[,lang]) through the bot and report.
 
     An empty intent or `oos` marks a question the bot should decline; `a|b` accepts either.
     """
     import json
 
-    from bot.matching.evaluate import evaluate, read_questions, render_report
+    from bot.matching import evaluate as evaluation
 
     try:
-        questions = read_questions(file)
+        questions = evaluation.read_questions(file)
     except ImportProblem as exc:
         raise click.ClickException(str(exc)) from None
     answerer = Answerer(open_db(db_path))
+    if sweep:
+        rows = evaluation.sweep(answerer, questions)
+        click.echo(json.dumps(rows) if as_json
+                   else evaluation.render_sweep(rows, answerer.thresholds))
+        return
+    evaluate, render_report = evaluation.evaluate, evaluation.render_report
     if sys.stderr.isatty() and not as_json:
         with click.progressbar(length=len(questions), label="evaluating",
                                file=sys.stderr) as bar:

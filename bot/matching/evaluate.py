@@ -16,9 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answering import Answerer, Outcome
+from bot.answering import MAX_QUESTION_CHARS, Answerer, Outcome, decide
 from bot.kb.imports import read_table
+from bot.matching.thresholds import Thresholds
 from bot.text.language import script_language
+from bot.text.normalize import normalize
 
 OUT_OF_SCOPE = {"", "oos", "out_of_scope", "none"}
 
@@ -102,6 +104,60 @@ def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
                        "mean": round(float(ms.mean()), 3)},
         "questions_per_second": round(len(latencies) / max(sum(latencies), 1e-9), 1),
     }
+
+
+# Answer thresholds tried by sweep(); suggest keeps its distance below answer.
+SWEEP = tuple(round(0.2 + 0.025 * i, 3) for i in range(31))
+
+
+def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion],
+          answer_thresholds: Iterable[float] = SWEEP) -> list[dict]:
+    """What evaluate() would report at other answer thresholds: each question is ranked
+    once, then decided at every threshold (suggest stays as far below answer as it is now,
+    the margin stays as it is)."""
+    current = answerer.thresholds
+    gap = current.answer - current.suggest
+    ranked = [(q, answerer.matcher.rank(normalize((q.text or "")[:MAX_QUESTION_CHARS])))
+              for q in questions]
+    rows = []
+    for answer in answer_thresholds:
+        limits = Thresholds(answer=answer, suggest=max(0.0, answer - gap), margin=current.margin)
+        counts = Counter()
+        for question, candidates in ranked:
+            decision = decide(candidates, limits, answerer.offerable)
+            if not question.intents:
+                counts["oos"] += 1
+                counts["declined"] += decision.outcome == Outcome.FALLBACK
+                continue
+            counts["in"] += 1
+            if decision.outcome == Outcome.ANSWER:
+                right = decision.best.entry_id in question.intents
+                counts["correct" if right else "wrong"] += 1
+            counts[decision.outcome.value] += 1
+        rows.append({"answer": answer, "suggest": limits.suggest, "margin": limits.margin,
+                     "accuracy": _share(counts["correct"], counts["in"]),
+                     "wrong": _share(counts["wrong"], counts["in"]),
+                     "suggested": _share(counts["suggest"], counts["in"]),
+                     "fallback": _share(counts["fallback"], counts["in"]),
+                     "oos_rejected": _share(counts["declined"], counts["oos"])})
+    return rows
+
+
+def render_sweep(rows: list[dict], current: Thresholds) -> str:
+    """The sweep as a table, the current answer threshold marked."""
+
+    def pct(value: float | None) -> str:
+        return "n/a" if value is None else f"{value * 100:.1f}%"
+
+    lines = [f"{'answer':>8}{'suggest':>9}{'accuracy':>10}{'wrong':>8}{'did-you-mean':>14}"
+             f"{'fallback':>10}{'out of scope declined':>23}"]
+    for row in rows:
+        mark = " <- now" if abs(row["answer"] - current.answer) < 1e-9 else ""
+        lines.append(f"{row['answer']:>8.3f}{row['suggest']:>9.3f}{pct(row['accuracy']):>10}"
+                     f"{pct(row['wrong']):>8}{pct(row['suggested']):>14}"
+                     f"{pct(row['fallback']):>10}{pct(row['oos_rejected']):>23}{mark}")
+    lines.append(f"margin {current.margin:.3f} throughout; set with `faqbot kb thresholds`.")
+    return "\n".join(lines)
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -32,19 +32,25 @@ from bot.matching.classifier import (
     SENTENCE_WEIGHT,
     Calibration,
     calibrate,
+    confidence,
     fit_one_svm,
     fit_sentence_model,
     fit_svms,
     log_softmax,
     softmax,
+    vouch,
 )
 from bot.matching.encoder import Encoder, shared_encoder
 from bot.matching.features import View, char_ngrams, vectors, word_ngrams
+from bot.matching.linking import entry_languages, linked_groups
 from bot.matching.vocabulary import Vocabulary
 
 CHAR_WEIGHT = 0.6
 WORD_WEIGHT = 0.4
 LARGE_KB = 2000
+# With the encoder, this many of the best candidates get their coverage from their sentence
+# similarities too (the rest are too far behind to overtake them).
+RESCORED = 5
 # The median confidence of unseen in-scope questions in a knowledge base with about a hundred
 # phrasings per entry (BANKING77: 0.77). Knowledge bases whose typical confidence is lower
 # get their confidences raised in proportion, up to MAX_BOOST times.
@@ -52,7 +58,7 @@ REFERENCE_CONFIDENCE = 0.75
 MAX_BOOST = 2.5
 # Everything a stored index depends on besides the knowledge itself: a change here makes
 # older stored indexes stale instead of silently misread.
-INDEX_FORMAT = (f"8 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} "
+INDEX_FORMAT = (f"9 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} "
                 f"sentence {SENTENCE_WEIGHT}")
 
 # Vectors of normalized phrasings, one row each (the encoder's, or a cache in front of it).
@@ -107,21 +113,51 @@ def _digests(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
 def _appended(coef: np.ndarray, intercept: np.ndarray,
               rows: Sequence[tuple[np.ndarray, float]]) -> tuple[np.ndarray, np.ndarray]:
     """Weights and intercepts with one more row per (weights, intercept) in `rows`."""
-    return (np.vstack([coef, *[weights for weights, _ in rows]]).astype(np.float32),
+    return (np.vstack([coef, *[weights for weights, _ in rows]]).astype(np.float16),
             np.concatenate([intercept, [bias for _, bias in rows]]).astype(np.float32))
 
 
 @dataclass(frozen=True)
 class SentenceModel:
-    """Logistic regression over sentence vectors, with the encoder that makes them."""
+    """What the sentence encoder knows of the knowledge base: a logistic regression over
+    sentence vectors, whose labels are groups of entries that ask the same thing (see
+    linking.py), and the vectors of the phrasings themselves (a row per matcher row)."""
 
     encoder: Encoder
     coef: np.ndarray
     intercept: np.ndarray
+    groups: np.ndarray  # the label of each entry
+    phrasings: np.ndarray
 
-    def log_probabilities(self, questions: Sequence[str]) -> np.ndarray:
-        """log P(entry | question) by sentence meaning alone, one row per question."""
-        return log_softmax(self.encoder.encode(questions) @ self.coef.T + self.intercept)
+    @classmethod
+    def fit(cls, encoder: Encoder, vectors: np.ndarray, texts: Sequence[str],
+            owners: np.ndarray, n_entries: int,
+            start: tuple[np.ndarray, np.ndarray] | None = None) -> SentenceModel:
+        """Learn from the phrasings' vectors; `start` continues from earlier weights, a row
+        per entry (see fit_sentence_model)."""
+        groups = linked_groups(vectors, owners, entry_languages(texts, owners, n_entries))
+        n_groups = int(groups.max()) + 1 if len(groups) else 0
+        if start is not None:  # each group continues from the weights of its first entry
+            first = np.unique(groups, return_index=True)[1]
+            start = (start[0][first], start[1][first])
+        coef, intercept = fit_sentence_model(vectors, groups[owners], n_groups, start)
+        # Rounded to half precision as they are stored, then kept in single precision for
+        # speed: the same numbers whether the index was just learned or read back.
+        return cls(encoder, coef, intercept, groups,
+                   vectors.astype(np.float16).astype(np.float32))
+
+    def encode(self, questions: Sequence[str]) -> np.ndarray:
+        """The questions' sentence vectors (unit length), one row each."""
+        return self.encoder.encode(questions)
+
+    def entry_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """The regression's weights and intercepts, a row per entry."""
+        return self.coef[self.groups], self.intercept[self.groups]
+
+    def log_probabilities(self, encoded: np.ndarray) -> np.ndarray:
+        """log P(entry | question) by sentence meaning alone, one row per encoded question
+        (an entry shares the probability of its group)."""
+        return log_softmax(encoded @ self.coef.T + self.intercept)[:, self.groups]
 
 
 class Matcher:
@@ -140,7 +176,9 @@ class Matcher:
         self.by_feature = phrasings.T.tocsr()
         self.texts = texts  # the normalized phrasing of each row
         self.owners = owners
-        self.coef = coef
+        # The SVM weights, a row per entry, in half precision: a question reads only the
+        # columns of its own n-grams, so the rest may stay small.
+        self.coef = None if coef is None else coef.astype(np.float16)
         self.intercept = intercept
         self.vocabulary = vocabulary
         self.calibration = calibration
@@ -183,12 +221,12 @@ class Matcher:
         coef = intercept = sentence = None
         calibration = Calibration()
         if len(entry_ids) > 1:
-            vectors = None
+            vectors = groups = None
             if encoder is not None:
                 vectors = (phrasing_vectors or encoder.encode)(texts)
-                sentence = SentenceModel(encoder, *fit_sentence_model(
-                    vectors, owners, len(entry_ids)))
-            calibration = calibrate(matrix, owners, texts, vectors)
+                sentence = SentenceModel.fit(encoder, vectors, texts, owners, len(entry_ids))
+                groups = sentence.groups
+            calibration = calibrate(matrix, owners, texts, vectors, groups)
             coef, intercept = fit_svms(matrix, owners)
         return cls(entry_ids=entry_ids, views=[chars, words], phrasings=matrix,
                    texts=texts, owners=owners, coef=coef, intercept=intercept,
@@ -228,12 +266,12 @@ class Matcher:
             coef, intercept = _appended(self.coef[kept], self.intercept[kept],
                                         [fit_one_svm(matrix, p) for p in positives])
         if self.sentence is not None:
-            dims = self.sentence.coef.shape[1]
-            start = (np.vstack([self.sentence.coef[kept], np.zeros((len(added), dims))]),
-                     np.concatenate([self.sentence.intercept[kept], np.zeros(len(added))]))
+            weights, bias = self.sentence.entry_weights()
+            start = (np.vstack([weights[kept], np.zeros((len(added), weights.shape[1]))]),
+                     np.concatenate([bias[kept], np.zeros(len(added))]))
             vectors = (phrasing_vectors or self.sentence.encoder.encode)(texts)
-            sentence = SentenceModel(self.sentence.encoder, *fit_sentence_model(
-                vectors, owner, len(entry_ids), start))
+            sentence = SentenceModel.fit(self.sentence.encoder, vectors, texts, owner,
+                                         len(entry_ids), start)
         digests = {e: d for e, d in self.digests.items() if e not in changed}
         digests.update({e: entry_digest(phrasings) for e, phrasings in added})
         vocabulary = self.vocabulary.with_words(
@@ -252,14 +290,16 @@ class Matcher:
         typical = max(self.calibration.typical_coverage, 1e-6)
         return min(1.0, self.vocabulary.coverage(normalized) / typical)
 
-    def probabilities(self, vectors: sparse.csr_matrix, questions: Sequence[str]) -> np.ndarray:
+    def probabilities(self, vectors: sparse.csr_matrix,
+                      encoded: np.ndarray | None = None) -> np.ndarray:
         """The classifiers' probability of each entry, one row per question (`vectors` are
-        the questions' TF-IDF vectors)."""
+        the questions' TF-IDF vectors, `encoded` their sentence vectors)."""
         if self.coef is None:
             return np.ones((vectors.shape[0], len(self.entry_ids)), dtype=np.float32)
-        margins = vectors @ self.coef.T + self.intercept
-        if self.sentence is not None:
-            margins += SENTENCE_WEIGHT * self.sentence.log_probabilities(questions)
+        columns = np.unique(vectors.indices)
+        margins = vectors[:, columns] @ self.coef[:, columns].T.astype(np.float32) + self.intercept
+        if self.sentence is not None and encoded is not None:
+            margins += SENTENCE_WEIGHT * self.sentence.log_probabilities(encoded)
         return softmax(margins * self.calibration.temperature)
 
     def similarities(self, vectors: sparse.csr_matrix) -> np.ndarray:
@@ -267,22 +307,44 @@ class Matcher:
         sims = (vectors @ self.by_feature).toarray()
         return np.maximum.reduceat(sims, self._starts, axis=1)
 
+    def meaning(self, encoded: np.ndarray, entry: int) -> float:
+        """The best sentence similarity of an encoded question with one entry's phrasings."""
+        end = self._starts[entry + 1] if entry + 1 < len(self._starts) else len(self.owners)
+        rows = self.sentence.phrasings[self._starts[entry]:end]
+        return float((rows @ encoded).max()) if len(rows) else 0.0
+
     def rank(self, normalized: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a normalized question, most likely first."""
         return self.rank_many([normalized], limit)[0]
 
     def rank_many(self, questions: Sequence[str], limit: int = 5) -> list[list[Candidate]]:
-        """rank() for many questions at once (one matrix product for all of them)."""
+        """rank() for many questions at once (one matrix product for all of them).
+
+        With the encoder, a candidate's coverage is at least what the question's meaning
+        vouches for: its best sentence similarity with the candidate's phrasings (see
+        classifier.vouch), so that a dialect question whose words the knowledge base does
+        not know is not taken for one on another topic."""
         if not self.entry_ids:
             return [[] for _ in questions]
         vectors = self.vectors(questions)
-        scores = (self.probabilities(vectors, questions) + self.similarities(vectors)) / 2
+        encoded = self.sentence.encode(questions) if self.sentence is not None else None
+        probabilities = self.probabilities(vectors, encoded)
+        similarities = self.similarities(vectors)
+        base = (probabilities + similarities) / 2
         ranked = []
         for row, question in enumerate(questions):
-            weight = self.coverage(question) ** 2 * self.boost
-            top = np.argsort(-scores[row])[:limit]
-            ranked.append([Candidate(self.entry_ids[i], min(1.0, float(scores[row, i] * weight)))
-                           for i in top if scores[row, i] * weight > 0])
+            coverage = self.coverage(question)
+            candidates = []
+            for i in np.argsort(-base[row])[:max(limit, RESCORED)]:
+                cover = coverage
+                if encoded is not None and cover < 1:
+                    cover = max(cover, float(vouch(self.meaning(encoded[row], i))))
+                score = min(1.0, float(confidence(probabilities[row, i], similarities[row, i],
+                                                  cover) * self.boost))
+                if score > 0:
+                    candidates.append(Candidate(self.entry_ids[i], score))
+            candidates.sort(key=lambda candidate: -candidate.score)
+            ranked.append(candidates[:limit])
         return ranked
 
     @property
@@ -312,10 +374,12 @@ class Matcher:
                   "texts": _joined(self.texts)}
         if self.coef is not None:
             # Half precision halves the blob; the scores it gives are the same to 3 decimals.
-            arrays.update(coef=self.coef.astype(np.float16), intercept=self.intercept)
+            arrays.update(coef=self.coef, intercept=self.intercept)
         if self.sentence is not None:
             arrays.update(sentence_coef=self.sentence.coef,
-                          sentence_intercept=self.sentence.intercept)
+                          sentence_intercept=self.sentence.intercept,
+                          sentence_groups=self.sentence.groups,
+                          sentence_phrasings=self.sentence.phrasings.astype(np.float16))
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         return buffer.getvalue()
@@ -335,7 +399,8 @@ class Matcher:
             if meta["encoder"] != encoder_name:
                 raise StaleIndex(f"index learned with the encoder {meta['encoder']}")
             sentence = SentenceModel(shared_encoder(), arrays["sentence_coef"],
-                                     arrays["sentence_intercept"])
+                                     arrays["sentence_intercept"], arrays["sentence_groups"],
+                                     arrays["sentence_phrasings"].astype(np.float32))
         elif encoder_name is not None and "coef" in arrays:
             raise StaleIndex(f"index learned without the encoder {encoder_name}")
         return cls(
@@ -347,7 +412,7 @@ class Matcher:
                 shape=tuple(arrays["shape"])).T,
             texts=_split(arrays["texts"]),
             owners=arrays["owners"],
-            coef=arrays["coef"].astype(np.float32) if "coef" in arrays else None,
+            coef=arrays.get("coef", None),
             intercept=arrays.get("intercept", None),
             vocabulary=Vocabulary(meta["word_idf"]),
             calibration=Calibration(meta["temperature"], meta["typical_coverage"],

@@ -26,8 +26,8 @@ class Thresholds:
     with non-banking questions, and on this bot's own held-out questions.
     """
 
-    answer: float = 0.325
-    suggest: float = 0.315
+    answer: float = 0.375
+    suggest: float = 0.365
     margin: float = 0.02
 
 

@@ -114,14 +114,14 @@ def test_qna_maker_tsv(run, tmp_path: Path) -> None:
 def test_thresholds_are_stored_and_checked(run) -> None:
     # the embedded knowledge ships its own (knowledge/matching.yaml)
     assert run("kb", "thresholds", "--db", "kb.db").output == (
-        "answer 0.500, suggest 0.480, margin 0.050\n")
+        "answer 0.575, suggest 0.555, margin 0.050\n")
     assert run("kb", "thresholds", "--db", "kb.db", "--answer", "0.6").output == (
-        "answer 0.600, suggest 0.480, margin 0.050\n")
+        "answer 0.600, suggest 0.555, margin 0.050\n")
     refused = run("kb", "thresholds", "--db", "kb.db", "--suggest", "0.9")
     assert refused.exit_code == 1
     assert "suggest <= answer" in refused.output
     assert run("kb", "thresholds", "--db", "kb.db", "--reset").output == (
-        "answer 0.325, suggest 0.315, margin 0.020\n")
+        "answer 0.375, suggest 0.365, margin 0.020\n")
 
 
 def test_variants_that_normalize_alike_merge_quietly(run, tmp_path: Path) -> None:
@@ -158,3 +158,24 @@ def test_a_file_that_is_not_a_database_gets_a_sentence(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "the database could not be used" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_sweep_reports_what_eval_gives_at_each_threshold(run, tmp_path: Path) -> None:
+    (tmp_path / "train.csv").write_text(CSV_OK, encoding="utf-8")
+    run("kb", "import", "train.csv", "--db", "kb.db")
+    (tmp_path / "test.csv").write_text(
+        "intent,text\ncard_arrival,where's my card??\ncard_arrival,card not arrived\n"
+        "exchange_rate,which rate do you use\nسعر_الصرف,كم سعر الصرف\n"
+        ",what is the weather in rome\noos,ما هي عاصمة فرنسا\n", encoding="utf-8")
+    rows = json.loads(run("eval", "test.csv", "--db", "kb.db", "--sweep", "--json").output)
+    assert [row["answer"] for row in rows][:3] == [0.2, 0.225, 0.25]
+    for row in rows[::6]:
+        run("kb", "thresholds", "--db", "kb.db", "--answer", str(row["answer"]),
+            "--suggest", str(row["suggest"]))
+        report = json.loads(run("eval", "test.csv", "--db", "kb.db", "--json").output)
+        assert (report["accuracy"], report["oos_rejected"], report["fallback_rate"]) == (
+            row["accuracy"], row["oos_rejected"], row["fallback"])
+    table = run("eval", "test.csv", "--db", "kb.db", "--sweep").output.splitlines()
+    assert table[0].split() == ["answer", "suggest", "accuracy", "wrong", "did-you-mean",
+                                "fallback", "out", "of", "scope", "declined"]
+    assert [line.split()[0] for line in table if line.endswith("<- now")] == ["0.950"]

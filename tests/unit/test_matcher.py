@@ -1,5 +1,6 @@
 """The matcher on its own: evidence, coverage, storage."""
 
+import numpy as np
 import pytest
 
 from bot.matching.encoder import shared_encoder
@@ -147,3 +148,23 @@ def test_confidence_is_raised_where_unseen_questions_score_low(matcher: Matcher)
         assert [c.entry_id for c in raised] == [c.entry_id for c in plain]
         assert [c.score for c in raised] == pytest.approx(
             [min(1.0, c.score * boost) for c in plain], abs=1e-6)
+
+
+def test_meaning_vouches_for_a_question_in_words_the_knowledge_lacks() -> None:
+    """A Gulf question sharing one word with the phrasings is in scope by its meaning; a
+    question on another topic is not."""
+    lexical, encoded = Matcher.fit(PAIRS), Matcher.fit(PAIRS, shared_encoder())
+    question = normalize("وينها بطاقتي للحين ما جات")
+    assert lexical.rank(question)[0].score < 0.1
+    best = encoded.rank(question)[0]
+    assert best.entry_id == "card-arrival"
+    assert best.score > 0.6
+    off = encoded.rank(normalize("what is the weather in paris"))
+    assert not off or off[0].score < 0.2
+
+
+def test_vouching_rises_from_unrelated_to_close_paraphrase() -> None:
+    from bot.matching.classifier import vouch
+
+    assert vouch(np.array([0.2, 0.45, 0.55, 0.65, 0.9])).tolist() == pytest.approx(
+        [0.0, 0.0, 0.5, 1.0, 1.0])

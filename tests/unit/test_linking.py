@@ -1,0 +1,95 @@
+"""Entries that ask the same thing in two languages learn one meaning from both."""
+
+import numpy as np
+import pytest
+
+from bot.matching.encoder import shared_encoder
+from bot.matching.linking import entry_languages, linked_groups
+from bot.matching.matcher import Matcher
+from bot.text.normalize import normalize
+
+# One file per language, as BANKING77 and ArBanking77 come: every intent twice.
+ENTRIES = {
+    "card_arrival": ["where is my card", "my card has not arrived yet",
+                     "how long does card delivery take"],
+    "exchange_rate": ["what exchange rate do you use", "euro to dollar rate",
+                      "how is the exchange rate calculated"],
+    "lost_card": ["i lost my card", "my card was stolen", "block my lost card"],
+    "وصول البطاقة": ["اين بطاقتي", "لم تصل بطاقتي بعد", "كم يستغرق توصيل البطاقة"],
+    "سعر الصرف": ["ما هو سعر الصرف", "سعر صرف اليورو مقابل الدولار", "كيف تحسبون سعر الصرف"],
+    "البطاقة المفقودة": ["فقدت بطاقتي", "سرقت بطاقتي", "اوقفوا بطاقتي المفقودة"],
+}
+PAIRS = [(entry, normalize(text)) for entry, texts in ENTRIES.items() for text in texts]
+
+
+def _owners(entries: dict[str, list[str]]) -> tuple[list[str], np.ndarray]:
+    texts = [normalize(t) for phrasings in entries.values() for t in phrasings]
+    owners = np.repeat(np.arange(len(entries)), [len(p) for p in entries.values()])
+    return texts, owners
+
+
+def _groups(entries: dict[str, list[str]]) -> dict[str, int]:
+    texts, owners = _owners(entries)
+    groups = linked_groups(shared_encoder().encode(texts), owners,
+                           entry_languages(texts, owners, len(entries)))
+    return dict(zip(entries, groups.tolist(), strict=True))
+
+
+def test_an_entry_is_in_one_language_only_when_nearly_all_its_phrasings_are() -> None:
+    entries = {"en": ["where is my card", "card not here"], "ar": ["اين بطاقتي"],
+               "both": ["where is my card", "اين بطاقتي"], "digits": ["2024", "100"]}
+    texts, owners = _owners(entries)
+    assert entry_languages(texts, owners, len(entries)) == ["en", "ar", None, None]
+
+
+def test_each_arabic_entry_is_linked_to_its_english_twin() -> None:
+    groups = _groups(ENTRIES)
+    assert groups["card_arrival"] == groups["وصول البطاقة"]
+    assert groups["exchange_rate"] == groups["سعر الصرف"]
+    assert groups["lost_card"] == groups["البطاقة المفقودة"]
+    assert len(set(groups.values())) == 3
+
+
+def test_entries_written_in_both_languages_or_without_a_twin_stay_alone() -> None:
+    entries = {"card_arrival": ENTRIES["card_arrival"],
+               "exchange_rate": ENTRIES["exchange_rate"] + ENTRIES["سعر الصرف"],
+               "وصول البطاقة": ENTRIES["وصول البطاقة"],
+               "طبخ": ["كيف اطبخ الارز", "وصفة الكبسة", "كم دقيقة اطبخ الدجاج"]}
+    groups = _groups(entries)
+    assert groups["card_arrival"] == groups["وصول البطاقة"]
+    assert groups["exchange_rate"] != groups["طبخ"]
+    assert len(set(groups.values())) == 3
+
+
+def test_unrelated_lists_in_two_languages_are_not_linked() -> None:
+    entries = {"weather": ["will it rain tomorrow", "weather forecast for the weekend"],
+               "football": ["who won the match last night", "when does the league start"],
+               "وصول البطاقة": ENTRIES["وصول البطاقة"],
+               "سعر الصرف": ENTRIES["سعر الصرف"]}
+    assert len(set(_groups(entries).values())) == 4
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher.fit(PAIRS, shared_encoder())
+
+
+def test_twins_share_the_sentence_model_and_each_language_gets_its_own_entry(
+        matcher: Matcher) -> None:
+    assert matcher.sentence.coef.shape[0] == 3
+    assert matcher.rank(normalize("my card still has not come"))[0].entry_id == "card_arrival"
+    assert matcher.rank(normalize("بطاقتي لم تصل"))[0].entry_id == "وصول البطاقة"
+    assert matcher.rank(normalize("كم سعر صرف الدولار"))[0].entry_id == "سعر الصرف"
+
+
+def test_links_survive_storage_and_updates(matcher: Matcher) -> None:
+    restored = Matcher.from_bytes(matcher.to_bytes(), matcher.encoder_name)
+    assert restored.sentence.groups.tolist() == matcher.sentence.groups.tolist()
+    added = {"close_account": ["how do i close my account", "i want to delete my account"],
+             "اغلاق الحساب": ["كيف اغلق حسابي", "اريد حذف حسابي"]}
+    updated = restored.updated({entry: [normalize(t) for t in texts]
+                                for entry, texts in added.items()})
+    groups = dict(zip(updated.entry_ids, updated.sentence.groups.tolist(), strict=True))
+    assert groups["close_account"] == groups["اغلاق الحساب"]
+    assert groups["card_arrival"] == groups["وصول البطاقة"]
+    assert updated.rank(normalize("ابغى اسكر حسابي"))[0].entry_id == "اغلاق الحساب"
