@@ -5,15 +5,18 @@ Three kinds of evidence, all over the same normalized text:
   spellings) and word n-grams, learned from the knowledge base's own phrasings: it weighs
   what distinguishes one entry from the others (see classifier.py); when the sentence
   encoder is on (encoder.py), a logistic regression over sentence vectors adds what the
-  words do not share, and both together give the probability of each entry;
+  words do not share (an Arabic entry and its English twin learn it together, see
+  linking.py), and both together give the probability of each entry;
 - the cosine similarity of the question with each phrasing, the best one per entry: close
   paraphrases of a stored phrasing win even when the classifier hesitates;
 - coverage: how much of the question the knowledge base's vocabulary knows (see
-  vocabulary.py), relative to how much it typically knows of an unseen in-scope question.
+  vocabulary.py), relative to how much it typically knows of an unseen in-scope question;
+  with the encoder, at least what the question's meaning vouches for (its best sentence
+  similarity with the entry's phrasings, see classifier.vouch).
 
-confidence = (probability + best cosine) / 2 × min(1, coverage / typical coverage)², in
-[0, 1]. Squaring lets one unknown content word weigh: measured on BANKING77, it declines
-90% of non-banking questions for under one point of in-scope accuracy.
+confidence = (probability + best cosine) / 2 × coverage², in [0, 1]. Squaring lets one
+unknown content word weigh: measured on BANKING77, it declines 90% of non-banking questions
+for under one point of in-scope accuracy, and the meaning keeps dialect questions in.
 """
 
 from __future__ import annotations
