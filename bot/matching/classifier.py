@@ -35,6 +35,9 @@ SENTENCE_WEIGHT = 0.15
 MEANING_VOUCHES = 0.65
 MEANING_SPAN = 0.2
 
+# One score or an array of them: the same formulas serve rank() and calibrate().
+Score = float | np.ndarray
+
 
 @dataclass(frozen=True)
 class Calibration:
@@ -52,13 +55,13 @@ class Calibration:
     typical_confidence: float | None = None
 
 
-def vouch(meaning):
+def vouch(meaning: Score) -> Score:
     """How far a question's best sentence similarity with an entry's phrasings vouches
     that it is in scope, in [0, 1] (see MEANING_VOUCHES)."""
     return np.clip((meaning - MEANING_VOUCHES) / MEANING_SPAN + 1, 0.0, 1.0)
 
 
-def confidence(probability, similarity, coverage):
+def confidence(probability: Score, similarity: Score, coverage: Score) -> Score:
     """How sure the matcher is of an entry, in [0, 1] before any boost (see matcher.py):
     `similarity` is the question's best with the entry's phrasings, `coverage` how much of
     it the knowledge base knows, or how far its meaning vouches for it."""
