@@ -112,15 +112,15 @@ SWEEP = tuple(round(0.2 + 0.025 * i, 3) for i in range(31))
 
 def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion],
           answer_thresholds: Iterable[float] = SWEEP) -> list[dict]:
-    """What evaluate() would report at other answer thresholds: each question is ranked
-    once, then decided at every threshold (suggest stays as far below answer as it is now,
-    the margin stays as it is)."""
+    """What evaluate() would report at other answer thresholds, and at the current one:
+    each question is ranked once, then decided at every threshold (suggest stays as far
+    below answer as it is now, the margin stays as it is)."""
     current = answerer.thresholds
     gap = current.answer - current.suggest
     ranked = [(q, answerer.matcher.rank(normalize((q.text or "")[:MAX_QUESTION_CHARS])))
               for q in questions]
     rows = []
-    for answer in answer_thresholds:
+    for answer in sorted({*answer_thresholds, current.answer}):
         limits = Thresholds(answer=answer, suggest=max(0.0, answer - gap), margin=current.margin)
         counts = Counter()
         for question, candidates in ranked:
@@ -137,8 +137,8 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion],
         rows.append({"answer": answer, "suggest": limits.suggest, "margin": limits.margin,
                      "accuracy": _share(counts["correct"], counts["in"]),
                      "wrong": _share(counts["wrong"], counts["in"]),
-                     "suggested": _share(counts["suggest"], counts["in"]),
-                     "fallback": _share(counts["fallback"], counts["in"]),
+                     "suggest_rate": _share(counts["suggest"], counts["in"]),
+                     "fallback_rate": _share(counts["fallback"], counts["in"]),
                      "oos_rejected": _share(counts["declined"], counts["oos"])})
     return rows
 
@@ -154,8 +154,8 @@ def render_sweep(rows: list[dict], current: Thresholds) -> str:
     for row in rows:
         mark = " <- now" if abs(row["answer"] - current.answer) < 1e-9 else ""
         lines.append(f"{row['answer']:>8.3f}{row['suggest']:>9.3f}{pct(row['accuracy']):>10}"
-                     f"{pct(row['wrong']):>8}{pct(row['suggested']):>14}"
-                     f"{pct(row['fallback']):>10}{pct(row['oos_rejected']):>23}{mark}")
+                     f"{pct(row['wrong']):>8}{pct(row['suggest_rate']):>14}"
+                     f"{pct(row['fallback_rate']):>10}{pct(row['oos_rejected']):>23}{mark}")
     lines.append(f"margin {current.margin:.3f} throughout; set with `faqbot kb thresholds`.")
     return "\n".join(lines)
 

@@ -32,6 +32,8 @@ import numpy as np
 from scipy import sparse
 
 from bot.matching.classifier import (
+    MEANING_SPAN,
+    MEANING_VOUCHES,
     SENTENCE_WEIGHT,
     Calibration,
     calibrate,
@@ -45,15 +47,22 @@ from bot.matching.classifier import (
 )
 from bot.matching.encoder import Encoder, shared_encoder
 from bot.matching.features import View, char_ngrams, vectors, word_ngrams
-from bot.matching.linking import entry_languages, linked_groups
+from bot.matching.linking import (
+    CLOSEST_SHARE,
+    MAX_CLOSEST,
+    MIN_SIMILARITY,
+    entry_languages,
+    linked_groups,
+)
 from bot.matching.vocabulary import Vocabulary
 
 CHAR_WEIGHT = 0.6
 WORD_WEIGHT = 0.4
 LARGE_KB = 2000
-# With the encoder, this many of the best candidates get their coverage from their sentence
-# similarities too (the rest are too far behind to overtake them).
-RESCORED = 5
+# Meaning vouches for a question only as one of these many entries most likely by words
+# and probability: enough for every right answer measured, and a fraction of the cost of
+# comparing the question with every phrasing.
+VOUCHED = 8
 # The median confidence of unseen in-scope questions in a knowledge base with about a hundred
 # phrasings per entry (BANKING77: 0.77). Knowledge bases whose typical confidence is lower
 # get their confidences raised in proportion, up to MAX_BOOST times.
@@ -62,7 +71,8 @@ MAX_BOOST = 2.5
 # Everything a stored index depends on besides the knowledge itself: a change here makes
 # older stored indexes stale instead of silently misread.
 INDEX_FORMAT = (f"9 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} "
-                f"sentence {SENTENCE_WEIGHT}")
+                f"sentence {SENTENCE_WEIGHT} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
+                f"twins {MIN_SIMILARITY}/{CLOSEST_SHARE}/{MAX_CLOSEST}")
 
 # Vectors of normalized phrasings, one row each (the encoder's, or a cache in front of it).
 PhrasingVectors = Callable[[Sequence[str]], np.ndarray]
@@ -140,6 +150,8 @@ class SentenceModel:
         per entry (see fit_sentence_model)."""
         groups = linked_groups(vectors, owners, entry_languages(texts, owners, n_entries))
         n_groups = int(groups.max()) + 1 if len(groups) else 0
+        if n_groups < 2:  # two entries, twins: nothing to tell apart by meaning alone
+            groups, n_groups = np.arange(n_entries, dtype=np.int32), n_entries
         if start is not None:  # each group continues from the weights of its first entry
             first = np.unique(groups, return_index=True)[1]
             start = (start[0][first], start[1][first])
@@ -181,7 +193,7 @@ class Matcher:
         self.owners = owners
         # The SVM weights, a row per entry, in half precision: a question reads only the
         # columns of its own n-grams, so the rest may stay small.
-        self.coef = None if coef is None else coef.astype(np.float16)
+        self.coef = None if coef is None else coef.astype(np.float16, copy=False)
         self.intercept = intercept
         self.vocabulary = vocabulary
         self.calibration = calibration
@@ -310,11 +322,23 @@ class Matcher:
         sims = (vectors @ self.by_feature).toarray()
         return np.maximum.reduceat(sims, self._starts, axis=1)
 
-    def meaning(self, encoded: np.ndarray, entry: int) -> float:
-        """The best sentence similarity of an encoded question with one entry's phrasings."""
-        end = self._starts[entry + 1] if entry + 1 < len(self._starts) else len(self.owners)
-        rows = self.sentence.phrasings[self._starts[entry]:end]
-        return float((rows @ encoded).max()) if len(rows) else 0.0
+    def meanings(self, encoded: np.ndarray, entries: np.ndarray) -> np.ndarray:
+        """The best sentence similarity of an encoded question with the phrasings of each
+        of `entries`."""
+        ends = np.append(self._starts[1:], len(self.owners))
+        # Slices are views: no copy of the phrasings' vectors.
+        return np.array([(self.sentence.phrasings[self._starts[e]:ends[e]] @ encoded).max()
+                         for e in entries])
+
+    def _vouched(self, probabilities: np.ndarray, similarities: np.ndarray, coverage: float,
+                 encoded: np.ndarray) -> np.ndarray:
+        """Scores of every entry for a question whose coverage is short: the VOUCHED entries
+        most likely by words and probability get the coverage their meaning vouches for."""
+        scores = confidence(probabilities, similarities, coverage) * self.boost
+        likely = np.argsort(-(probabilities + similarities), kind="stable")[:VOUCHED]
+        cover = np.maximum(coverage, vouch(self.meanings(encoded, likely)))
+        scores[likely] = confidence(probabilities[likely], similarities[likely], cover) * self.boost
+        return np.minimum(1.0, scores)
 
     def rank(self, normalized: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a normalized question, most likely first."""
@@ -323,31 +347,27 @@ class Matcher:
     def rank_many(self, questions: Sequence[str], limit: int = 5) -> list[list[Candidate]]:
         """rank() for many questions at once (one matrix product for all of them).
 
-        With the encoder, a candidate's coverage is at least what the question's meaning
-        vouches for: its best sentence similarity with the candidate's phrasings (see
-        classifier.vouch), so that a dialect question whose words the knowledge base does
-        not know is not taken for one on another topic."""
+        With the encoder, the coverage of each of the VOUCHED likeliest entries is at least
+        what the question's meaning vouches for: its best sentence similarity with the
+        entry's phrasings (see classifier.vouch), so that a dialect question whose words the
+        knowledge base does not know is not taken for one on another topic."""
         if not self.entry_ids:
             return [[] for _ in questions]
         vectors = self.vectors(questions)
         encoded = self.sentence.encode(questions) if self.sentence is not None else None
         probabilities = self.probabilities(vectors, encoded)
         similarities = self.similarities(vectors)
-        base = (probabilities + similarities) / 2
         ranked = []
         for row, question in enumerate(questions):
             coverage = self.coverage(question)
-            candidates = []
-            for i in np.argsort(-base[row])[:max(limit, RESCORED)]:
-                cover = coverage
-                if encoded is not None and cover < 1:
-                    cover = max(cover, float(vouch(self.meaning(encoded[row], i))))
-                score = min(1.0, float(confidence(probabilities[row, i], similarities[row, i],
-                                                  cover) * self.boost))
-                if score > 0:
-                    candidates.append(Candidate(self.entry_ids[i], score))
-            candidates.sort(key=lambda candidate: -candidate.score)
-            ranked.append(candidates[:limit])
+            if encoded is not None and coverage < 1:
+                scores = self._vouched(probabilities[row], similarities[row], coverage,
+                                       encoded[row])
+            else:
+                scores = np.minimum(1.0, confidence(probabilities[row], similarities[row],
+                                                    coverage) * self.boost)
+            ranked.append([Candidate(self.entry_ids[i], float(scores[i]))
+                           for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0])
         return ranked
 
     @property
@@ -376,7 +396,7 @@ class Matcher:
                   "shape": np.array(self.by_feature.shape), "owners": self.owners,
                   "texts": _joined(self.texts)}
         if self.coef is not None:
-            # Half precision halves the blob; the scores it gives are the same to 3 decimals.
+            # Half precision (as held in memory) halves the blob; scores agree to 3 decimals.
             arrays.update(coef=self.coef, intercept=self.intercept)
         if self.sentence is not None:
             arrays.update(sentence_coef=self.sentence.coef,

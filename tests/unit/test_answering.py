@@ -150,3 +150,16 @@ def test_thresholds_written_by_another_version_fall_back(fresh_db) -> None:
     assert load_thresholds(fresh_db) == Thresholds(answer=0.5)
     set_meta(fresh_db, "thresholds", "null")
     assert load_thresholds(fresh_db) == Thresholds()
+
+
+def test_candidates_do_not_depend_on_how_many_are_asked_for(answerer: Answerer) -> None:
+    """Meaning can lift an entry that words alone ranked low, so the runner-up the margin
+    is measured against and the "did you mean" choices are the true ones."""
+    from bot.text.normalize import normalize
+
+    matcher = answerer.matcher
+    with HELD_OUT.open(encoding="utf-8") as handle:
+        questions = [normalize(row["text"]) for row in csv.DictReader(handle)]
+    for question in questions:
+        everything = matcher.rank(question, limit=len(matcher.entry_ids))
+        assert matcher.rank(question) == everything[:5], question

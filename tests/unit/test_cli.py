@@ -174,8 +174,9 @@ def test_sweep_reports_what_eval_gives_at_each_threshold(run, tmp_path: Path) ->
             "--suggest", str(row["suggest"]))
         report = json.loads(run("eval", "test.csv", "--db", "kb.db", "--json").output)
         assert (report["accuracy"], report["oos_rejected"], report["fallback_rate"]) == (
-            row["accuracy"], row["oos_rejected"], row["fallback"])
+            row["accuracy"], row["oos_rejected"], row["fallback_rate"])
+    run("kb", "thresholds", "--db", "kb.db", "--answer", "0.41", "--suggest", "0.4")
     table = run("eval", "test.csv", "--db", "kb.db", "--sweep").output.splitlines()
     assert table[0].split() == ["answer", "suggest", "accuracy", "wrong", "did-you-mean",
                                 "fallback", "out", "of", "scope", "declined"]
-    assert [line.split()[0] for line in table if line.endswith("<- now")] == ["0.950"]
+    assert [line.split()[0] for line in table if line.endswith("<- now")] == ["0.410"]

@@ -93,3 +93,16 @@ def test_links_survive_storage_and_updates(matcher: Matcher) -> None:
     assert groups["close_account"] == groups["اغلاق الحساب"]
     assert groups["card_arrival"] == groups["وصول البطاقة"]
     assert updated.rank(normalize("ابغى اسكر حسابي"))[0].entry_id == "اغلاق الحساب"
+
+
+def test_a_knowledge_base_of_one_pair_of_twins_still_learns() -> None:
+    """Linked, the two entries would leave the sentence model a single label to learn."""
+    pairs = [(entry, normalize(text)) for entry in ("card_arrival", "وصول البطاقة")
+             for text in ENTRIES[entry]]
+    matcher = Matcher.fit(pairs, shared_encoder())
+    assert matcher.sentence.groups.tolist() == [0, 1]
+    assert matcher.rank(normalize("اين بطاقتي"))[0].entry_id == "وصول البطاقة"
+    three = Matcher.fit([*pairs, ("weather", "will it rain tomorrow"),
+                         ("weather", "weather forecast")], shared_encoder())
+    assert three.updated({"weather": []}).rank(normalize("where is my card"))[0].entry_id == (
+        "card_arrival")

@@ -168,3 +168,12 @@ def test_vouching_rises_from_unrelated_to_close_paraphrase() -> None:
 
     assert vouch(np.array([0.2, 0.45, 0.55, 0.65, 0.9])).tolist() == pytest.approx(
         [0.0, 0.0, 0.5, 1.0, 1.0])
+
+
+def test_questions_ranked_together_rank_as_alone() -> None:
+    matcher = Matcher.fit(PAIRS, shared_encoder())
+    questions = [normalize(q) for q in ("وينها بطاقتي للحين ما جات", "what is the weather in paris",
+                                        "has my parcel with the card been dispatched")]
+    for question, together in zip(questions, matcher.rank_many(questions, 3), strict=True):
+        assert [(c.entry_id, round(c.score, 4)) for c in together] == [
+            (c.entry_id, round(c.score, 4)) for c in matcher.rank(question, 3)]
