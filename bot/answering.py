@@ -89,6 +89,11 @@ class Decision:
     choices: tuple[str, ...] = ()
 
 
+def normalized_question(text: str | None) -> str:
+    """A question as the matcher reads it (over-long messages are cut first)."""
+    return normalize((text or "")[:MAX_QUESTION_CHARS])
+
+
 def decide(candidates: Sequence[Candidate], limits: Thresholds,
            offerable: Callable[[str], bool]) -> Decision:
     """Answer the best candidate if it is confident enough and ahead of the runner-up by the
@@ -147,7 +152,7 @@ class Answerer:
         asker = asker or Asker()
         lang = reply_language(text, chosen=asker.lang, locale=asker.locale)
         gettext = translator(lang).gettext
-        normalized = normalize((text or "")[:MAX_QUESTION_CHARS])
+        normalized = normalized_question(text)
         if not normalized:
             return Reply(gettext("Please send your question as text, in Arabic or English."),
                          lang, Outcome.EMPTY)
@@ -164,11 +169,9 @@ class Answerer:
                          choices=tuple(self.choice(e, lang) for e in decision.choices))
         return Reply(self.fallback_text(lang), lang, Outcome.FALLBACK, score=score, guess=guess)
 
-    def decide(self, normalized: str, thresholds: Thresholds | None = None) -> Decision:
-        """What the bot does with a normalized question, at this knowledge base's thresholds
-        or at `thresholds`."""
-        return decide(self.matcher.rank(normalized), thresholds or self.thresholds,
-                      self.offerable)
+    def decide(self, normalized: str) -> Decision:
+        """What the bot does with a normalized question at this knowledge base's thresholds."""
+        return decide(self.matcher.rank(normalized), self.thresholds, self.offerable)
 
     def offerable(self, entry_id: str) -> bool:
         """Whether an entry may be offered as a "did you mean" choice (small talk is not)."""

@@ -180,14 +180,14 @@ def eval_command(file: Path, as_json: bool, sweep: bool, db_path: Path | None) -
         click.echo(json.dumps(rows) if as_json
                    else evaluation.render_sweep(rows, answerer.thresholds))
         return
-    evaluate, render_report = evaluation.evaluate, evaluation.render_report
     if sys.stderr.isatty() and not as_json:
         with click.progressbar(length=len(questions), label="evaluating",
                                file=sys.stderr) as bar:
-            report = evaluate(answerer, questions, progress=bar.update)
+            report = evaluation.evaluate(answerer, questions, progress=bar.update)
     else:
-        report = evaluate(answerer, questions)
-    click.echo(json.dumps(report, ensure_ascii=False) if as_json else render_report(report))
+        report = evaluation.evaluate(answerer, questions)
+    click.echo(json.dumps(report, ensure_ascii=False) if as_json
+               else evaluation.render_report(report))
 
 
 @cli.command()

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answering import MAX_QUESTION_CHARS, Answerer, Outcome, decide
+from bot.answering import Answerer, Outcome, decide, normalized_question
 from bot.kb.imports import read_table
 from bot.matching.thresholds import Thresholds
 from bot.text.language import script_language
-from bot.text.normalize import normalize
 
 OUT_OF_SCOPE = {"", "oos", "out_of_scope", "none"}
 
@@ -117,8 +116,7 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion],
     below answer as it is now, the margin stays as it is)."""
     current = answerer.thresholds
     gap = current.answer - current.suggest
-    ranked = [(q, answerer.matcher.rank(normalize((q.text or "")[:MAX_QUESTION_CHARS])))
-              for q in questions]
+    ranked = [(q, answerer.matcher.rank(normalized_question(q.text))) for q in questions]
     rows = []
     for answer in sorted({*answer_thresholds, current.answer}):
         limits = Thresholds(answer=answer, suggest=max(0.0, answer - gap), margin=current.margin)
@@ -145,10 +143,7 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion],
 
 def render_sweep(rows: list[dict], current: Thresholds) -> str:
     """The sweep as a table, the current answer threshold marked."""
-
-    def pct(value: float | None) -> str:
-        return "n/a" if value is None else f"{value * 100:.1f}%"
-
+    pct = _percent
     lines = [f"{'answer':>8}{'suggest':>9}{'accuracy':>10}{'wrong':>8}{'did-you-mean':>14}"
              f"{'fallback':>10}{'out of scope declined':>23}"]
     for row in rows:
@@ -164,12 +159,13 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
 def render_report(report: dict) -> str:
     """The report as a few readable lines."""
-
-    def pct(value: float | None) -> str:
-        return "n/a" if value is None else f"{value * 100:.1f}%"
-
+    pct = _percent
     lines = [f"questions: {report['n']} ({report['n_in_scope']} in scope, "
              f"{report['oos_n']} out of scope)",
              f"accuracy: {pct(report['accuracy'])}   best guess right: {pct(report['top1'])}   "

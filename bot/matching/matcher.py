@@ -204,6 +204,7 @@ class Matcher:
         if len(owners) and np.any(np.diff(owners) < 0):
             raise ValueError("phrasing rows must be grouped by entry")
         self._starts = np.searchsorted(owners, np.arange(len(entry_ids)))
+        self._ends = np.append(self._starts[1:], len(owners)).astype(self._starts.dtype)
 
     @property
     def encoder_name(self) -> str | None:
@@ -325,20 +326,18 @@ class Matcher:
     def meanings(self, encoded: np.ndarray, entries: np.ndarray) -> np.ndarray:
         """The best sentence similarity of an encoded question with the phrasings of each
         of `entries`."""
-        ends = np.append(self._starts[1:], len(self.owners))
         # Slices are views: no copy of the phrasings' vectors.
-        return np.array([(self.sentence.phrasings[self._starts[e]:ends[e]] @ encoded).max()
+        return np.array([(self.sentence.phrasings[self._starts[e]:self._ends[e]] @ encoded).max()
                          for e in entries])
 
-    def _vouched(self, probabilities: np.ndarray, similarities: np.ndarray, coverage: float,
+    def _vouched(self, likelihood: np.ndarray, coverage: float,
                  encoded: np.ndarray) -> np.ndarray:
-        """Scores of every entry for a question whose coverage is short: the VOUCHED entries
-        most likely by words and probability get the coverage their meaning vouches for."""
-        scores = confidence(probabilities, similarities, coverage) * self.boost
-        likely = np.argsort(-(probabilities + similarities), kind="stable")[:VOUCHED]
-        cover = np.maximum(coverage, vouch(self.meanings(encoded, likely)))
-        scores[likely] = confidence(probabilities[likely], similarities[likely], cover) * self.boost
-        return np.minimum(1.0, scores)
+        """The coverage of every entry for a question whose coverage is short: the VOUCHED
+        entries most likely by words and probability get what their meaning vouches for."""
+        cover = np.full(len(likelihood), coverage)
+        likely = np.argsort(-likelihood, kind="stable")[:VOUCHED]
+        cover[likely] = np.maximum(coverage, vouch(self.meanings(encoded, likely)))
+        return cover
 
     def rank(self, normalized: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a normalized question, most likely first."""
@@ -359,13 +358,12 @@ class Matcher:
         similarities = self.similarities(vectors)
         ranked = []
         for row, question in enumerate(questions):
-            coverage = self.coverage(question)
-            if encoded is not None and coverage < 1:
-                scores = self._vouched(probabilities[row], similarities[row], coverage,
-                                       encoded[row])
-            else:
-                scores = np.minimum(1.0, confidence(probabilities[row], similarities[row],
-                                                    coverage) * self.boost)
+            cover = self.coverage(question)
+            if encoded is not None and cover < 1:
+                cover = self._vouched(probabilities[row] + similarities[row], cover,
+                                      encoded[row])
+            scores = np.minimum(1.0, confidence(probabilities[row], similarities[row], cover)
+                                * self.boost)
             ranked.append([Candidate(self.entry_ids[i], float(scores[i]))
                            for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0])
         return ranked
