@@ -17,6 +17,10 @@ Three kinds of evidence, all over the same normalized text:
 confidence = (probability + best cosine) / 2 × coverage², in [0, 1]. Squaring lets one
 unknown content word weigh: measured on BANKING77, it declines 90% of non-banking questions
 for under one point of in-scope accuracy, and the meaning keeps dialect questions in.
+
+Words first: a fully covered question whose words alone name an entry surely (see `sure`)
+is answered without encoding it, which halves the time of most in-scope questions; every
+other question is encoded and weighed with the sentence model.
 """
 
 from __future__ import annotations
@@ -63,6 +67,10 @@ LARGE_KB = 2000
 # and probability: enough for every right answer measured, and a fraction of the cost of
 # comparing the question with every phrasing.
 VOUCHED = 8
+# Words alone settle a question they answer with this confidence (before any boost), this
+# far ahead of the runner-up (see `sure`).
+SURE = 0.7
+SURE_LEAD = 0.2
 # The median confidence of unseen in-scope questions in a knowledge base with about a hundred
 # phrasings per entry (BANKING77: 0.77). Knowledge bases whose typical confidence is lower
 # get their confidences raised in proportion, up to MAX_BOOST times.
@@ -173,6 +181,17 @@ class SentenceModel:
         """log P(entry | question) by sentence meaning alone, one row per encoded question
         (an entry shares the probability of its group)."""
         return log_softmax(encoded @ self.coef.T + self.intercept)[:, self.groups]
+
+
+def sure(confidences: np.ndarray) -> bool:
+    """Whether words alone settle a fully covered question: its best entry's confidence is
+    at least SURE and SURE_LEAD ahead of the runner-up's. The sentence model would not
+    change the answer (BANKING77: none of the six in ten in-scope questions so settled),
+    and encoding is about half the time of a question."""
+    if len(confidences) < 2:
+        return bool(len(confidences) and confidences[0] >= SURE)
+    runner_up, best = np.partition(confidences, -2)[-2:]
+    return bool(best >= SURE and best - runner_up >= SURE_LEAD)
 
 
 class Matcher:
@@ -306,16 +325,16 @@ class Matcher:
         typical = max(self.calibration.typical_coverage, 1e-6)
         return min(1.0, self.vocabulary.coverage(normalized) / typical)
 
-    def probabilities(self, vectors: sparse.csr_matrix,
-                      encoded: np.ndarray | None = None) -> np.ndarray:
-        """The classifiers' probability of each entry, one row per question (`vectors` are
-        the questions' TF-IDF vectors, `encoded` their sentence vectors)."""
+    def margins(self, vectors: sparse.csr_matrix) -> np.ndarray:
+        """The SVMs' margin for each entry, one row per question (`vectors` are the
+        questions' TF-IDF vectors); all equal when there is no classifier."""
         if self.coef is None:
-            return np.ones((vectors.shape[0], len(self.entry_ids)), dtype=np.float32)
+            return np.zeros((vectors.shape[0], len(self.entry_ids)), dtype=np.float32)
         columns = np.unique(vectors.indices)
-        margins = vectors[:, columns] @ self.coef[:, columns].T.astype(np.float32) + self.intercept
-        if self.sentence is not None and encoded is not None:
-            margins += SENTENCE_WEIGHT * self.sentence.log_probabilities(encoded)
+        return vectors[:, columns] @ self.coef[:, columns].T.astype(np.float32) + self.intercept
+
+    def probabilities(self, margins: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities of each entry from margins, one row per question."""
         return softmax(margins * self.calibration.temperature)
 
     def similarities(self, vectors: sparse.csr_matrix) -> np.ndarray:
@@ -346,6 +365,8 @@ class Matcher:
     def rank_many(self, questions: Sequence[str], limit: int = 5) -> list[list[Candidate]]:
         """rank() for many questions at once (one matrix product for all of them).
 
+        The words decide alone when they are sure (see `sure`); the other questions are
+        encoded and the sentence model's probabilities join the SVMs'.
         With the encoder, the coverage of each of the VOUCHED likeliest entries is at least
         what the question's meaning vouches for: its best sentence similarity with the
         entry's phrasings (see classifier.vouch), so that a dialect question whose words the
@@ -353,13 +374,23 @@ class Matcher:
         if not self.entry_ids:
             return [[] for _ in questions]
         vectors = self.vectors(questions)
-        encoded = self.sentence.encode(questions) if self.sentence is not None else None
-        probabilities = self.probabilities(vectors, encoded)
+        margins = self.margins(vectors)
+        probabilities = self.probabilities(margins)
         similarities = self.similarities(vectors)
+        covers = [self.coverage(question) for question in questions]
+        encoded: dict[int, np.ndarray] = {}
+        if self.sentence is not None:
+            unsure = [row for row, cover in enumerate(covers)
+                      if cover < 1 or not sure(confidence(probabilities[row],
+                                                          similarities[row], 1.0))]
+            if unsure:
+                meant = self.sentence.encode([questions[row] for row in unsure])
+                probabilities[unsure] = self.probabilities(
+                    margins[unsure] + SENTENCE_WEIGHT * self.sentence.log_probabilities(meant))
+                encoded = dict(zip(unsure, meant, strict=True))
         ranked = []
-        for row, question in enumerate(questions):
-            cover = self.coverage(question)
-            if encoded is not None and cover < 1:
+        for row, cover in enumerate(covers):
+            if row in encoded and cover < 1:
                 cover = self._vouched(probabilities[row] + similarities[row], cover,
                                       encoded[row])
             scores = np.minimum(1.0, confidence(probabilities[row], similarities[row], cover)

@@ -177,3 +177,38 @@ def test_questions_ranked_together_rank_as_alone() -> None:
     for question, together in zip(questions, matcher.rank_many(questions, 3), strict=True):
         assert [(c.entry_id, round(c.score, 4)) for c in together] == [
             (c.entry_id, round(c.score, 4)) for c in matcher.rank(question, 3)]
+
+
+def test_words_alone_settle_sure_questions_without_encoding() -> None:
+    """Encoding is half the time of a question: a question the words answer surely is not
+    encoded; the others are."""
+
+    class Counting:
+        """The real encoder, noting what it is asked to encode."""
+
+        name = shared_encoder().name
+
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def encode(self, texts):
+            self.seen += texts
+            return shared_encoder().encode(texts)
+
+    counting = Counting()
+    matcher = Matcher.fit(PAIRS, counting)
+    counting.seen.clear()
+    settled, unsure = normalize("where is my card"), normalize("has my parcel been dispatched")
+    ranked = matcher.rank_many([settled, unsure], 3)
+    assert counting.seen == [unsure]
+    assert ranked[0][0].entry_id == "card-arrival" and ranked[0][0].score >= 0.7
+    assert ranked[1][0].entry_id == "card-arrival"
+
+
+def test_sure_needs_a_high_best_and_a_lead() -> None:
+    from bot.matching.matcher import sure
+
+    assert sure(np.array([0.1, 0.8, 0.5]))
+    assert not sure(np.array([0.1, 0.65, 0.2]))  # not high enough
+    assert not sure(np.array([0.75, 0.8, 0.5]))  # too close to the runner-up
+    assert sure(np.array([0.9])) and not sure(np.array([0.5]))
