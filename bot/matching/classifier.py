@@ -16,7 +16,9 @@ from scipy import sparse
 
 from bot.matching.vocabulary import Vocabulary
 
-CLASSIFIER_C = 1.0
+# Less regularization than LinearSVC's default: on BANKING77, +0.3 points English and +0.4
+# Arabic, also on Arabic questions without a near-paraphrase among the phrasings.
+CLASSIFIER_C = 2.0
 DEFAULT_TEMPERATURE = 5.0
 TEMPERATURES = np.geomspace(0.5, 50, 40)
 HELD_OUT_SHARE = 5  # one phrasing in five

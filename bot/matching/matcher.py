@@ -36,6 +36,7 @@ import numpy as np
 from scipy import sparse
 
 from bot.matching.classifier import (
+    CLASSIFIER_C,
     MEANING_SPAN,
     MEANING_VOUCHES,
     SENTENCE_WEIGHT,
@@ -78,7 +79,7 @@ REFERENCE_CONFIDENCE = 0.75
 MAX_BOOST = 2.5
 # Everything a stored index depends on besides the knowledge itself: a change here makes
 # older stored indexes stale instead of silently misread.
-INDEX_FORMAT = (f"9 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} "
+INDEX_FORMAT = (f"9 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
                 f"sentence {SENTENCE_WEIGHT} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
                 f"twins {MIN_SIMILARITY}/{CLOSEST_SHARE}/{MAX_CLOSEST}")
 
