@@ -89,9 +89,14 @@ class Decision:
     choices: tuple[str, ...] = ()
 
 
+def written_question(text: str | None) -> str:
+    """A question as written, over-long messages cut."""
+    return (text or "")[:MAX_QUESTION_CHARS]
+
+
 def normalized_question(text: str | None) -> str:
-    """A question as the matcher reads it (over-long messages are cut first)."""
-    return normalize((text or "")[:MAX_QUESTION_CHARS])
+    """A question as the matcher reads it."""
+    return normalize(written_question(text))
 
 
 def decide(candidates: Sequence[Candidate], limits: Thresholds,
@@ -156,7 +161,7 @@ class Answerer:
         if not normalized:
             return Reply(gettext("Please send your question as text, in Arabic or English."),
                          lang, Outcome.EMPTY)
-        decision = self.decide(normalized)
+        decision = self.decide(normalized, written_question(text))
         best = decision.best
         guess = best.entry_id if best else None
         score = best.score if best else 0.0
@@ -169,9 +174,11 @@ class Answerer:
                          choices=tuple(self.choice(e, lang) for e in decision.choices))
         return Reply(self.fallback_text(lang), lang, Outcome.FALLBACK, score=score, guess=guess)
 
-    def decide(self, normalized: str) -> Decision:
-        """What the bot does with a normalized question at this knowledge base's thresholds."""
-        return decide(self.matcher.rank(normalized), self.thresholds, self.offerable)
+    def decide(self, normalized: str, written: str) -> Decision:
+        """What the bot does with a question (normalized, and as written) at this knowledge
+        base's thresholds."""
+        return decide(self.matcher.rank(normalized, written=written), self.thresholds,
+                      self.offerable)
 
     def offerable(self, entry_id: str) -> bool:
         """Whether an entry may be offered as a "did you mean" choice (small talk is not)."""

@@ -83,6 +83,13 @@ def m003_phrasing_vectors(db: sqlite_utils.Database) -> None:
         pk=("encoder", "normalized"),
     )
 
+
+@migrations()
+def m004_phrasings_by_normalized(db: sqlite_utils.Database) -> None:
+    """Phrasings found by their normalized text, to encode each as it was written."""
+    db["phrasings"].create_index(["normalized"])
+
+
 def connect(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path` with the schema up to date.
 

@@ -6,6 +6,8 @@ including Arabic) maps both near each other. The `fast-universal-sentence-encode
 ships its weights and runs it in numpy: about 2 ms a question on one core, 1,000 phrasings a
 second in batches, 120 MB of memory. Nothing is downloaded.
 
+It reads Arabic as written and English normalized (see sentence_text).
+
 One encoder per process, loaded in the background the first time it is asked for, so a
 start-up reads the matcher index while the encoder's weights load. Set FAQBOT_ENCODER=off
 to answer with the lexical matcher alone (an index learned with the encoder is then
@@ -17,13 +19,44 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 
-ENCODER_NAME = "use-multilingual-3"
+from bot.text.dialect import standard_word
+from bot.text.language import script_language
+from bot.text.normalize import ARABIC_MARKS, fold, normalize
+
+# The name cached vectors and stored indexes are kept under: it changes with what the
+# encoder reads (sentence_text), so vectors of another reading are never mixed in.
+ENCODER_NAME = "use-multilingual-3 written-arabic"
 DIMENSIONS = 512
 BATCH = 256
+
+
+def sentence_text(text: str) -> str:
+    """What the encoder reads of a phrasing or question as written.
+
+    The encoder learned Arabic from real spelling: folding hamza, taa marbuta and alef
+    maqsura as the lexical matcher does costs it meaning (BANKING77: its Arabic accuracy
+    alone 84.8% as written, 83.5% folded; +0.3 points for the whole matcher), so Arabic
+    keeps its letters and loses only diacritics and tatweel; dialect question words still
+    become standard ones. English reads better normalized (87.8% as written, 88.6%
+    normalized).
+    """
+    if script_language(text) != "ar":
+        return normalize(text)
+    return " ".join(_read_as_standard(word) for word in
+                    ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", text)).split())
+
+
+def _read_as_standard(word: str) -> str:
+    """A dialect question word (فين, بغيت, لاكارط) in its standard form, which the encoder
+    knows far better (see dialect.py); any other word as written."""
+    folded = fold(word)
+    standard = " ".join(map(standard_word, folded.split()))
+    return standard if standard != folded else word
 
 
 class Encoder:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answering import Answerer, Outcome, decide, normalized_question
+from bot.answering import Answerer, Outcome, decide, normalized_question, written_question
 from bot.kb.imports import read_table
 from bot.matching.thresholds import Thresholds
 from bot.text.language import script_language
@@ -116,7 +116,9 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion],
     below answer as it is now, the margin stays as it is)."""
     current = answerer.thresholds
     gap = current.answer - current.suggest
-    ranked = [(q, answerer.matcher.rank(normalized_question(q.text))) for q in questions]
+    ranked = [(q, answerer.matcher.rank(normalized_question(q.text),
+                                                written=written_question(q.text)))
+              for q in questions]
     rows = []
     for answer in sorted({*answer_thresholds, current.answer}):
         limits = Thresholds(answer=answer, suggest=max(0.0, answer - gap), margin=current.margin)

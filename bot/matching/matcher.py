@@ -50,7 +50,7 @@ from bot.matching.classifier import (
     softmax,
     vouch,
 )
-from bot.matching.encoder import Encoder, shared_encoder
+from bot.matching.encoder import Encoder, sentence_text, shared_encoder
 from bot.matching.features import View, char_ngrams, vectors, word_ngrams
 from bot.matching.linking import (
     CLOSEST_SHARE,
@@ -359,11 +359,14 @@ class Matcher:
         cover[likely] = np.maximum(coverage, vouch(self.meanings(encoded, likely)))
         return cover
 
-    def rank(self, normalized: str, limit: int = 5) -> list[Candidate]:
-        """The best entries for a normalized question, most likely first."""
-        return self.rank_many([normalized], limit)[0]
+    def rank(self, normalized: str, limit: int = 5, written: str | None = None,
+             ) -> list[Candidate]:
+        """The best entries for a normalized question, most likely first; the encoder reads
+        the question as `written` (by default, its normalized form)."""
+        return self.rank_many([normalized], limit, None if written is None else [written])[0]
 
-    def rank_many(self, questions: Sequence[str], limit: int = 5) -> list[list[Candidate]]:
+    def rank_many(self, questions: Sequence[str], limit: int = 5,
+                  written: Sequence[str] | None = None) -> list[list[Candidate]]:
         """rank() for many questions at once (one matrix product for all of them).
 
         The words decide alone when they are sure (see `sure`); the other questions are
@@ -385,7 +388,9 @@ class Matcher:
                       if cover < 1 or not sure(confidence(probabilities[row],
                                                           similarities[row], 1.0))]
             if unsure:
-                meant = self.sentence.encode([questions[row] for row in unsure])
+                meant = self.sentence.encode(
+                    [questions[row] if written is None else sentence_text(written[row])
+                     for row in unsure])
                 probabilities[unsure] = self.probabilities(
                     margins[unsure] + SENTENCE_WEIGHT * self.sentence.log_probabilities(meant))
                 encoded = dict(zip(unsure, meant, strict=True))

@@ -21,7 +21,7 @@ _INVISIBLE = dict.fromkeys(
     None,
 )
 # Harakat, tanween, shadda, sukun, superscript alef, Quranic marks, tatweel.
-_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _LETTERS = str.maketrans(
     {
         "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
@@ -55,10 +55,14 @@ def normalize(text: str) -> str:
     >>> normalize("بغيت نعرف فين وصلات لاكارط ديالي")
     'اريد نعرف اين وصلات البطاقه خاصتي'
     """
+    return " ".join(map(standard_word, fold(text).split()))
+
+
+def fold(text: str) -> str:
+    """normalize() without folding dialect words into their standard form."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
-    text = _ARABIC_MARKS.sub("", text).translate(_LETTERS)
+    text = ARABIC_MARKS.sub("", text).translate(_LETTERS)
     text = _STRETCH.sub(r"\1", text)
     text = _NOT_WORD.sub(" ", text.replace("_", " "))
-    text = _DIGIT_LETTER.sub(" ", text)
-    return " ".join(map(standard_word, text.split()))
+    return " ".join(_DIGIT_LETTER.sub(" ", text).split())
 

@@ -114,7 +114,7 @@ def test_phrasings_from_an_older_normalize_are_renormalized(tmp_path: Path) -> N
 def test_phrasings_are_encoded_once(fresh_db) -> None:
     import numpy as np
 
-    from bot.matching.encoder import shared_encoder
+    from bot.matching.encoder import sentence_text, shared_encoder
     from bot.matching.vectors import phrasing_vectors
 
     class Counting:
@@ -129,15 +129,19 @@ def test_phrasings_are_encoded_once(fresh_db) -> None:
             self.seen += texts
             return shared_encoder().encode(texts)
 
-    stored = [text for (text,) in fresh_db.execute("SELECT normalized FROM phrasings LIMIT 3")]
+    rows = fresh_db.execute("SELECT normalized, text FROM phrasings WHERE lang = 'ar' AND "
+                            "(text LIKE '%ة%' OR text LIKE '%أ%') LIMIT 3").fetchall()
+    stored, written = [row[0] for row in rows], [row[1] for row in rows]
     counting = Counting()
     first = phrasing_vectors(fresh_db, counting, [*stored, "a brand new phrasing", stored[0]])
     assert counting.seen == ["a brand new phrasing"]  # the index build cached the others
     again = phrasing_vectors(fresh_db, counting, ["a brand new phrasing"])
     assert counting.seen == ["a brand new phrasing"]
-    fresh = shared_encoder().encode([*stored, "a brand new phrasing"])
+    # Encoded as written (hamza, taa marbuta), not as normalized; kept in half precision.
+    fresh = shared_encoder().encode([*map(sentence_text, written), "a brand new phrasing"])
     assert first.shape == (5, fresh.shape[1])
-    assert np.abs(first[:4] - fresh).max() < 1e-3  # kept in half precision
+    assert np.abs(first[:4] - fresh).max() < 1e-3
+    assert np.abs(first[:3] - shared_encoder().encode(stored)).max() > 0.01
     assert np.array_equal(first[0], first[4]) and np.array_equal(again[0], first[3])
 
 

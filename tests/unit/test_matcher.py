@@ -212,3 +212,38 @@ def test_sure_needs_a_high_best_and_a_lead() -> None:
     assert not sure(np.array([0.1, 0.65, 0.2]))  # not high enough
     assert not sure(np.array([0.75, 0.8, 0.5]))  # too close to the runner-up
     assert sure(np.array([0.9])) and not sure(np.array([0.5]))
+
+
+def test_the_encoder_reads_arabic_questions_as_written() -> None:
+    """Hamza and taa marbuta carry meaning for the encoder: it reads the question as written,
+    without diacritics; the words are matched normalized."""
+    from bot.matching.encoder import sentence_text
+
+    seen: list[str] = []
+
+    class Counting:
+        name = shared_encoder().name
+
+        def encode(self, texts):
+            seen.extend(texts)
+            return shared_encoder().encode(texts)
+
+    matcher = Matcher.fit(PAIRS, Counting())
+    seen.clear()
+    written = "متى ستَصِل بطاقتي الجديدة؟"
+    best = matcher.rank(normalize(written), written=written)[0]
+    assert seen == ["متى ستصل بطاقتي الجديدة؟"] == [sentence_text(written)]
+    assert best.entry_id == "card-arrival"
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("أَيْنَ بطاقتي الجديدة؟", "أين بطاقتي الجديدة؟"),  # diacritics go, hamza and taa stay
+     ("بغيت نعرف فين وصلات لاكارط ديالي", "اريد نعرف اين وصلات البطاقه خاصتي"),  # dialect
+     ("وين البطاقة؟", "اين البطاقة؟"),
+     ("Where is MY card?!", "where is my card")],
+)
+def test_what_the_encoder_reads(written: str, read: str) -> None:
+    from bot.matching.encoder import sentence_text
+
+    assert sentence_text(written) == read
