@@ -90,6 +90,17 @@ def m004_phrasings_by_normalized(db: sqlite_utils.Database) -> None:
     db["phrasings"].create_index(["normalized"])
 
 
+@migrations()
+def m005_phrasing_vectors_by_reading(db: sqlite_utils.Database) -> None:
+    """Sentence vectors keyed by what the encoder read (a phrasing as written), not by the
+    normalized phrasing: vectors of the old key are dropped and encoded again."""
+    db["phrasing_vectors"].drop()
+    db["phrasing_vectors"].create(
+        {"encoder": str, "reading": str, "vector": bytes},
+        pk=("encoder", "reading"),
+    )
+
+
 def connect(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path` with the schema up to date.
 

@@ -19,14 +19,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 
 from bot.text.dialect import standard_word
 from bot.text.language import script_language
-from bot.text.normalize import ARABIC_MARKS, fold, normalize
+from bot.text.normalize import fold, normalize, tidy
 
 # The name cached vectors and stored indexes are kept under: it changes with what the
 # encoder reads (sentence_text), so vectors of another reading are never mixed in.
@@ -41,14 +40,13 @@ def sentence_text(text: str) -> str:
     The encoder learned Arabic from real spelling: folding hamza, taa marbuta and alef
     maqsura as the lexical matcher does costs it meaning (BANKING77: its Arabic accuracy
     alone 84.8% as written, 83.5% folded; +0.3 points for the whole matcher), so Arabic
-    keeps its letters and loses only diacritics and tatweel; dialect question words still
-    become standard ones. English reads better normalized (87.8% as written, 88.6%
+    keeps its letters and loses only noise (see normalize.tidy); dialect question words
+    still become standard ones. English reads better normalized (87.8% as written, 88.6%
     normalized).
     """
     if script_language(text) != "ar":
         return normalize(text)
-    return " ".join(_read_as_standard(word) for word in
-                    ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", text)).split())
+    return " ".join(map(_read_as_standard, tidy(text).split()))
 
 
 def _read_as_standard(word: str) -> str:

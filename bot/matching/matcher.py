@@ -1,6 +1,7 @@
 """Scores a question against every entry and says how sure it is.
 
-Three kinds of evidence, all over the same normalized text:
+Three kinds of evidence, all over the same normalized text (the encoder alone reads the
+text as written, see encoder.sentence_text):
 - a linear SVM per entry on TF-IDF character n-grams (robust to typos, clitics and dialect
   spellings) and word n-grams, learned from the knowledge base's own phrasings: it weighs
   what distinguishes one entry from the others (see classifier.py); when the sentence
@@ -72,6 +73,7 @@ VOUCHED = 8
 # far ahead of the runner-up (see `sure`).
 SURE = 0.7
 SURE_LEAD = 0.2
+ROUNDING = 1e-9  # 0.7 - 0.5 is a hair under 0.2 in floating point
 # The median confidence of unseen in-scope questions in a knowledge base with about a hundred
 # phrasings per entry (BANKING77: 0.77). Knowledge bases whose typical confidence is lower
 # get their confidences raised in proportion, up to MAX_BOOST times.
@@ -83,7 +85,8 @@ INDEX_FORMAT = (f"9 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT}
                 f"sentence {SENTENCE_WEIGHT} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
                 f"twins {MIN_SIMILARITY}/{CLOSEST_SHARE}/{MAX_CLOSEST}")
 
-# Vectors of normalized phrasings, one row each (the encoder's, or a cache in front of it).
+# Vectors of normalized phrasings, one row each: by default the encoder's reading of the
+# normalized text; the index reads them from the database as written (see vectors.py).
 PhrasingVectors = Callable[[Sequence[str]], np.ndarray]
 
 
@@ -192,7 +195,7 @@ def sure(confidences: np.ndarray) -> bool:
     if len(confidences) < 2:
         return bool(len(confidences) and confidences[0] >= SURE)
     runner_up, best = np.partition(confidences, -2)[-2:]
-    return bool(best >= SURE and best - runner_up >= SURE_LEAD)
+    return bool(best >= SURE and best - runner_up >= SURE_LEAD - ROUNDING)
 
 
 class Matcher:
@@ -375,6 +378,8 @@ class Matcher:
         what the question's meaning vouches for: its best sentence similarity with the
         entry's phrasings (see classifier.vouch), so that a dialect question whose words the
         knowledge base does not know is not taken for one on another topic."""
+        if written is not None and len(written) != len(questions):
+            raise ValueError(f"{len(written)} written forms for {len(questions)} questions")
         if not self.entry_ids:
             return [[] for _ in questions]
         vectors = self.vectors(questions)

@@ -21,7 +21,7 @@ _INVISIBLE = dict.fromkeys(
     None,
 )
 # Harakat, tanween, shadda, sukun, superscript alef, Quranic marks, tatweel.
-ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _LETTERS = str.maketrans(
     {
         "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
@@ -58,10 +58,17 @@ def normalize(text: str) -> str:
     return " ".join(map(standard_word, fold(text).split()))
 
 
+def tidy(text: str) -> str:
+    """`text` with its spelling kept but its noise gone: invisible characters, diacritics,
+    tatweel, stretched letters, case and extra spaces."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
+    return " ".join(_STRETCH.sub(r"\1", _ARABIC_MARKS.sub("", text)).split())
+
+
 def fold(text: str) -> str:
     """normalize() without folding dialect words into their standard form."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
-    text = ARABIC_MARKS.sub("", text).translate(_LETTERS)
+    text = _ARABIC_MARKS.sub("", text).translate(_LETTERS)
     text = _STRETCH.sub(r"\1", text)
     text = _NOT_WORD.sub(" ", text.replace("_", " "))
     return " ".join(_DIGIT_LETTER.sub(" ", text).split())

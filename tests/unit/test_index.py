@@ -153,3 +153,22 @@ def test_switching_the_encoder_off_and_on_relearns_the_index(fresh_db, monkeypat
     assert matcher.rank("how many gigawatts for ai")[0].entry_id == "planned-ai-power"
     monkeypatch.delenv("FAQBOT_ENCODER")
     assert load_index(fresh_db)[0].sentence is not None
+
+
+def test_a_new_spelling_of_a_phrasing_is_encoded_anew(fresh_db) -> None:
+    """The encoder reads hamza that normalization folds: a phrasing respelt (اين -> أين)
+    gets the vector of its new spelling, not the one cached for the old."""
+    import numpy as np
+
+    from bot.matching.encoder import sentence_text, shared_encoder
+    from bot.matching.vectors import phrasing_vectors
+
+    row = fresh_db.execute("SELECT id, normalized, text FROM phrasings WHERE lang = 'ar' AND "
+                           "text LIKE '%ة%' LIMIT 1").fetchone()
+    before = phrasing_vectors(fresh_db, shared_encoder(), [row[1]])
+    respelt = row[2].replace("ة", "ه")
+    fresh_db.execute("UPDATE phrasings SET text = ? WHERE id = ?", [respelt, row[0]])
+    after = phrasing_vectors(fresh_db, shared_encoder(), [row[1]])
+    expected = shared_encoder().encode([sentence_text(respelt)])[0]
+    assert np.abs(after[0] - expected).max() < 1e-3
+    assert np.abs(after[0] - before[0]).max() > 1e-3

@@ -241,9 +241,23 @@ def test_the_encoder_reads_arabic_questions_as_written() -> None:
     [("أَيْنَ بطاقتي الجديدة؟", "أين بطاقتي الجديدة؟"),  # diacritics go, hamza and taa stay
      ("بغيت نعرف فين وصلات لاكارط ديالي", "اريد نعرف اين وصلات البطاقه خاصتي"),  # dialect
      ("وين البطاقة؟", "اين البطاقة؟"),
+     ("شكراااا على المساع\u200cدة", "شكرا على المساعدة"),  # stretched, zero-width
+     ("هل تدعم بطاقة VISA؟", "هل تدعم بطاقة visa؟"),
      ("Where is MY card?!", "where is my card")],
 )
 def test_what_the_encoder_reads(written: str, read: str) -> None:
     from bot.matching.encoder import sentence_text
 
     assert sentence_text(written) == read
+
+
+def test_written_forms_must_match_the_questions() -> None:
+    matcher = Matcher.fit(PAIRS, shared_encoder())
+    with pytest.raises(ValueError):
+        matcher.rank_many(["where is my card", "سعر الصرف"], written=["where is my card"])
+
+
+def test_a_lead_of_exactly_sure_lead_is_sure() -> None:
+    from bot.matching.matcher import sure
+
+    assert sure(np.array([0.7, 0.5]))
