@@ -30,6 +30,27 @@ def answerer(kb_path: Path) -> Answerer:
     return Answerer(connect(kb_path))
 
 
+class CountingEncoder:
+    """The real sentence encoder, noting every text it is asked to encode."""
+
+    def __init__(self) -> None:
+        from bot.matching.encoder import shared_encoder
+
+        self.real = shared_encoder()
+        self.name = self.real.name
+        self.seen: list[str] = []
+
+    def encode(self, texts):
+        self.seen += texts
+        return self.real.encode(texts)
+
+
+@pytest.fixture
+def counting_encoder() -> CountingEncoder:
+    """A fresh counting encoder (see CountingEncoder)."""
+    return CountingEncoder()
+
+
 @pytest.fixture
 def fresh_db(tmp_path: Path, kb_path: Path):
     """A private copy of the built knowledge base that a test may change."""

@@ -9,7 +9,7 @@ anew. Phrasings that normalize alike share the vector of the first active one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import sqlite_utils
@@ -28,15 +28,12 @@ def phrasing_vectors(db: sqlite_utils.Database, encoder: Encoder,
     readings = {text: sentence_text(written.get(text, text)) for text in texts}
     wanted = list(dict.fromkeys(readings.values()))
     known: dict[str, np.ndarray] = {}
-    for start in range(0, len(wanted), LOOKUP_CHUNK):
-        chunk = wanted[start:start + LOOKUP_CHUNK]
-        marks = ",".join("?" * len(chunk))
-        for reading, blob in db.execute(
-                f"SELECT reading, vector FROM phrasing_vectors "
-                f"WHERE encoder = ? AND reading IN ({marks})", [encoder.name, *chunk]):
-            vector = np.frombuffer(blob, dtype=np.float16)
-            if vector.shape == (DIMENSIONS,):
-                known[reading] = vector.astype(np.float32)
+    for reading, blob in _rows_in(
+            db, "SELECT reading, vector FROM phrasing_vectors "
+                "WHERE encoder = ? AND reading IN ({marks})", wanted, [encoder.name]):
+        vector = np.frombuffer(blob, dtype=np.float16)
+        if vector.shape == (DIMENSIONS,):
+            known[reading] = vector.astype(np.float32)
     missing = [reading for reading in wanted if reading not in known]
     if missing:
         # Rounded as stored, so that a build and a later rebuild learn from the same numbers.
@@ -56,12 +53,18 @@ def _written(db: sqlite_utils.Database, normalized: Sequence[str]) -> dict[str, 
     """The first phrasing of an active entry, as written, of each normalized text that has
     one (an inactive entry's when no active one has it)."""
     written: dict[str, str] = {}
-    for start in range(0, len(normalized), LOOKUP_CHUNK):
-        chunk = normalized[start:start + LOOKUP_CHUNK]
-        marks = ",".join("?" * len(chunk))
-        for key, text in db.execute(
-                f"SELECT p.normalized, p.text FROM phrasings p JOIN entries e "
-                f"ON e.id = p.entry_id WHERE p.normalized IN ({marks}) "
-                f"ORDER BY e.active, p.id DESC", chunk):
-            written[key] = text  # the wanted one is read last and stays
+    for key, text in _rows_in(
+            db, "SELECT p.normalized, p.text FROM phrasings p JOIN entries e "
+                "ON e.id = p.entry_id WHERE p.normalized IN ({marks}) "
+                "ORDER BY e.active, p.id DESC", normalized):
+        written[key] = text  # the wanted one is read last and stays
     return written
+
+
+def _rows_in(db: sqlite_utils.Database, query: str, values: Sequence[str],
+             before: Sequence[str] = ()) -> Iterator[tuple]:
+    """The rows of `query` for every value of `values`, asked LOOKUP_CHUNK at a time in
+    place of its `{marks}` (after the `before` parameters)."""
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        chunk = values[start:start + LOOKUP_CHUNK]
+        yield from db.execute(query.format(marks=",".join("?" * len(chunk))), [*before, *chunk])

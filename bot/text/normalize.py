@@ -61,15 +61,18 @@ def normalize(text: str) -> str:
 def tidy(text: str) -> str:
     """`text` with its spelling kept but its noise gone: invisible characters, diacritics,
     tatweel, stretched letters, case and extra spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
-    return " ".join(_STRETCH.sub(r"\1", _ARABIC_MARKS.sub("", text)).split())
+    return " ".join(_STRETCH.sub(r"\1", _unmarked(text)).split())
 
 
 def fold(text: str) -> str:
     """normalize() without folding dialect words into their standard form."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
-    text = _ARABIC_MARKS.sub("", text).translate(_LETTERS)
-    text = _STRETCH.sub(r"\1", text)
+    text = _STRETCH.sub(r"\1", _unmarked(text).translate(_LETTERS))
     text = _NOT_WORD.sub(" ", text.replace("_", " "))
     return " ".join(_DIGIT_LETTER.sub(" ", text).split())
+
+
+def _unmarked(text: str) -> str:
+    """NFKC, without invisible characters, case, diacritics or tatweel."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
+    return _ARABIC_MARKS.sub("", text)
 

@@ -111,28 +111,16 @@ def test_phrasings_from_an_older_normalize_are_renormalized(tmp_path: Path) -> N
     assert [r[0] for r in db.execute("SELECT normalized FROM phrasings")] == ["1000 gw"]
 
 
-def test_phrasings_are_encoded_once(fresh_db) -> None:
+def test_phrasings_are_encoded_once(fresh_db, counting_encoder) -> None:
     import numpy as np
 
     from bot.matching.encoder import sentence_text, shared_encoder
     from bot.matching.vectors import phrasing_vectors
 
-    class Counting:
-        """The real encoder, noting what it is asked to encode."""
-
-        name = shared_encoder().name
-
-        def __init__(self) -> None:
-            self.seen: list[str] = []
-
-        def encode(self, texts):
-            self.seen += texts
-            return shared_encoder().encode(texts)
-
     rows = fresh_db.execute("SELECT normalized, text FROM phrasings WHERE lang = 'ar' AND "
                             "(text LIKE '%ة%' OR text LIKE '%أ%') LIMIT 3").fetchall()
     stored, written = [row[0] for row in rows], [row[1] for row in rows]
-    counting = Counting()
+    counting = counting_encoder
     first = phrasing_vectors(fresh_db, counting, [*stored, "a brand new phrasing", stored[0]])
     assert counting.seen == ["a brand new phrasing"]  # the index build cached the others
     again = phrasing_vectors(fresh_db, counting, ["a brand new phrasing"])

@@ -179,23 +179,10 @@ def test_questions_ranked_together_rank_as_alone() -> None:
             (c.entry_id, round(c.score, 4)) for c in matcher.rank(question, 3)]
 
 
-def test_words_alone_settle_sure_questions_without_encoding() -> None:
+def test_words_alone_settle_sure_questions_without_encoding(counting_encoder) -> None:
     """Encoding is half the time of a question: a question the words answer surely is not
     encoded; the others are."""
-
-    class Counting:
-        """The real encoder, noting what it is asked to encode."""
-
-        name = shared_encoder().name
-
-        def __init__(self) -> None:
-            self.seen: list[str] = []
-
-        def encode(self, texts):
-            self.seen += texts
-            return shared_encoder().encode(texts)
-
-    counting = Counting()
+    counting = counting_encoder
     matcher = Matcher.fit(PAIRS, counting)
     counting.seen.clear()
     settled, unsure = normalize("where is my card"), normalize("has my parcel been dispatched")
@@ -214,25 +201,16 @@ def test_sure_needs_a_high_best_and_a_lead() -> None:
     assert sure(np.array([0.9])) and not sure(np.array([0.5]))
 
 
-def test_the_encoder_reads_arabic_questions_as_written() -> None:
+def test_the_encoder_reads_arabic_questions_as_written(counting_encoder) -> None:
     """Hamza and taa marbuta carry meaning for the encoder: it reads the question as written,
     without diacritics; the words are matched normalized."""
     from bot.matching.encoder import sentence_text
 
-    seen: list[str] = []
-
-    class Counting:
-        name = shared_encoder().name
-
-        def encode(self, texts):
-            seen.extend(texts)
-            return shared_encoder().encode(texts)
-
-    matcher = Matcher.fit(PAIRS, Counting())
-    seen.clear()
+    matcher = Matcher.fit(PAIRS, counting_encoder)
+    counting_encoder.seen.clear()
     written = "متى ستَصِل بطاقتي الجديدة؟"
     best = matcher.rank(normalize(written), written=written)[0]
-    assert seen == ["متى ستصل بطاقتي الجديدة؟"] == [sentence_text(written)]
+    assert counting_encoder.seen == ["متى ستصل بطاقتي الجديدة؟"] == [sentence_text(written)]
     assert best.entry_id == "card-arrival"
 
 
