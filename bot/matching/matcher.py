@@ -5,8 +5,8 @@ text as written, see encoder.sentence_text):
 - a linear SVM per entry on TF-IDF character n-grams (robust to typos, clitics and dialect
   spellings) and word n-grams, learned from the knowledge base's own phrasings: it weighs
   what distinguishes one entry from the others (see classifier.py); when the sentence
-  encoder is on (encoder.py), a logistic regression over sentence vectors adds what the
-  words do not share (an Arabic entry and its English twin learn it together, see
+  encoder is on (encoder.py), a network of one hidden layer over sentence vectors adds
+  what the words do not share (an Arabic entry and its English twin learn it together, see
   linking.py), and both together give the probability of each entry;
 - the cosine similarity of the question with each phrasing, the best one per entry: close
   paraphrases of a stored phrasing win even when the classifier hesitates;
@@ -40,14 +40,17 @@ from bot.matching.classifier import (
     CLASSIFIER_C,
     MEANING_SPAN,
     MEANING_VOUCHES,
-    SENTENCE_WEIGHT,
+    SENTENCE_ALPHA,
+    SENTENCE_STEPS,
+    SENTENCE_UNITS,
+    SENTENCE_WEIGHTS,
     Calibration,
+    SentenceNetwork,
     calibrate,
     confidence,
     fit_one_svm,
     fit_sentence_model,
     fit_svms,
-    log_softmax,
     softmax,
     vouch,
 )
@@ -81,8 +84,9 @@ REFERENCE_CONFIDENCE = 0.75
 MAX_BOOST = 2.5
 # Everything a stored index depends on besides the knowledge itself: a change here makes
 # older stored indexes stale instead of silently misread.
-INDEX_FORMAT = (f"9 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
-                f"sentence {SENTENCE_WEIGHT} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
+INDEX_FORMAT = (f"10 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
+                f"sentence {SENTENCE_UNITS}/{SENTENCE_ALPHA}/{SENTENCE_STEPS} "
+                f"weights {SENTENCE_WEIGHTS} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
                 f"twins {MIN_SIMILARITY}/{CLOSEST_SHARE}/{MAX_CLOSEST}")
 
 # Vectors of normalized phrasings, one row each: by default the encoder's reading of the
@@ -144,47 +148,45 @@ def _appended(coef: np.ndarray, intercept: np.ndarray,
 
 @dataclass(frozen=True)
 class SentenceModel:
-    """What the sentence encoder knows of the knowledge base: a logistic regression over
-    sentence vectors, whose labels are groups of entries that ask the same thing (see
-    linking.py), and the vectors of the phrasings themselves (a row per matcher row)."""
+    """What the sentence encoder knows of the knowledge base: a network over sentence
+    vectors (see classifier.SentenceNetwork), whose labels are groups of entries that ask
+    the same thing (see linking.py), and the vectors of the phrasings themselves (a row per
+    matcher row)."""
 
     encoder: Encoder
-    coef: np.ndarray
-    intercept: np.ndarray
+    network: SentenceNetwork
     groups: np.ndarray  # the label of each entry
     phrasings: np.ndarray
 
     @classmethod
     def fit(cls, encoder: Encoder, vectors: np.ndarray, texts: Sequence[str],
             owners: np.ndarray, n_entries: int,
-            start: tuple[np.ndarray, np.ndarray] | None = None) -> SentenceModel:
-        """Learn from the phrasings' vectors; `start` continues from earlier weights, a row
-        per entry (see fit_sentence_model)."""
+            start: SentenceNetwork | None = None) -> SentenceModel:
+        """Learn from the phrasings' vectors; `start` continues from an earlier network with
+        an output row per entry (see fit_sentence_model)."""
         groups = linked_groups(vectors, owners, entry_languages(texts, owners, n_entries))
         n_groups = int(groups.max()) + 1 if len(groups) else 0
         if n_groups < 2:  # two entries, twins: nothing to tell apart by meaning alone
             groups, n_groups = np.arange(n_entries, dtype=np.int32), n_entries
         if start is not None:  # each group continues from the weights of its first entry
-            first = np.unique(groups, return_index=True)[1]
-            start = (start[0][first], start[1][first])
-        coef, intercept = fit_sentence_model(vectors, groups[owners], n_groups, start)
+            start = start.rows(np.unique(groups, return_index=True)[1])
+        network = fit_sentence_model(vectors, groups[owners], n_groups, start)
         # Rounded to half precision as they are stored, then kept in single precision for
         # speed: the same numbers whether the index was just learned or read back.
-        return cls(encoder, coef, intercept, groups,
-                   vectors.astype(np.float16).astype(np.float32))
+        return cls(encoder, network, groups, vectors.astype(np.float16).astype(np.float32))
 
     def encode(self, questions: Sequence[str]) -> np.ndarray:
         """The questions' sentence vectors (unit length), one row each."""
         return self.encoder.encode(questions)
 
-    def entry_weights(self) -> tuple[np.ndarray, np.ndarray]:
-        """The regression's weights and intercepts, a row per entry."""
-        return self.coef[self.groups], self.intercept[self.groups]
+    def entry_network(self) -> SentenceNetwork:
+        """The network with an output row per entry (its group's)."""
+        return self.network.rows(self.groups)
 
     def log_probabilities(self, encoded: np.ndarray) -> np.ndarray:
         """log P(entry | question) by sentence meaning alone, one row per encoded question
         (an entry shares the probability of its group)."""
-        return log_softmax(encoded @ self.coef.T + self.intercept)[:, self.groups]
+        return self.network.log_probabilities(encoded)[:, self.groups]
 
 
 def sure(confidences: np.ndarray) -> bool:
@@ -305,9 +307,8 @@ class Matcher:
             coef, intercept = _appended(self.coef[kept], self.intercept[kept],
                                         [fit_one_svm(matrix, p) for p in positives])
         if self.sentence is not None:
-            weights, bias = self.sentence.entry_weights()
-            start = (np.vstack([weights[kept], np.zeros((len(added), weights.shape[1]))]),
-                     np.concatenate([bias[kept], np.zeros(len(added))]))
+            start = self.sentence.entry_network().rows(np.concatenate(
+                [kept, np.full(len(added), -1)]).astype(int))
             vectors = (phrasing_vectors or self.sentence.encoder.encode)(texts)
             sentence = SentenceModel.fit(self.sentence.encoder, vectors, texts, owner,
                                          len(entry_ids), start)
@@ -397,7 +398,8 @@ class Matcher:
                     [questions[row] if written is None else sentence_text(written[row])
                      for row in unsure])
                 probabilities[unsure] = self.probabilities(
-                    margins[unsure] + SENTENCE_WEIGHT * self.sentence.log_probabilities(meant))
+                    margins[unsure] + self.calibration.sentence_weight
+                    * self.sentence.log_probabilities(meant))
                 encoded = dict(zip(unsure, meant, strict=True))
         ranked = []
         for row, cover in enumerate(covers):
@@ -428,6 +430,7 @@ class Matcher:
                 "temperature": self.calibration.temperature,
                 "typical_coverage": self.calibration.typical_coverage,
                 "typical_confidence": self.calibration.typical_confidence,
+                "sentence_weight": self.calibration.sentence_weight,
                 "encoder": self.encoder_name}
         arrays = {"meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8),
                   "char_idf": self.views[0].idf, "word_view_idf": self.views[1].idf,
@@ -439,8 +442,10 @@ class Matcher:
             # Half precision (as held in memory) halves the blob; scores agree to 3 decimals.
             arrays.update(coef=self.coef, intercept=self.intercept)
         if self.sentence is not None:
-            arrays.update(sentence_coef=self.sentence.coef,
-                          sentence_intercept=self.sentence.intercept,
+            network = self.sentence.network
+            arrays.update(sentence_hidden=network.hidden,
+                          sentence_hidden_bias=network.hidden_bias,
+                          sentence_coef=network.coef, sentence_intercept=network.intercept,
                           sentence_groups=self.sentence.groups,
                           sentence_phrasings=self.sentence.phrasings.astype(np.float16))
         buffer = io.BytesIO()
@@ -461,8 +466,9 @@ class Matcher:
         if "sentence_coef" in arrays:
             if meta["encoder"] != encoder_name:
                 raise StaleIndex(f"index learned with the encoder {meta['encoder']}")
-            sentence = SentenceModel(shared_encoder(), arrays["sentence_coef"],
-                                     arrays["sentence_intercept"], arrays["sentence_groups"],
+            network = SentenceNetwork(arrays["sentence_hidden"], arrays["sentence_hidden_bias"],
+                                      arrays["sentence_coef"], arrays["sentence_intercept"])
+            sentence = SentenceModel(shared_encoder(), network, arrays["sentence_groups"],
                                      arrays["sentence_phrasings"].astype(np.float32))
         elif encoder_name is not None and "coef" in arrays:
             raise StaleIndex(f"index learned without the encoder {encoder_name}")
@@ -479,7 +485,7 @@ class Matcher:
             intercept=arrays.get("intercept", None),
             vocabulary=Vocabulary(meta["word_idf"]),
             calibration=Calibration(meta["temperature"], meta["typical_coverage"],
-                                    meta["typical_confidence"]),
+                                    meta["typical_confidence"], meta["sentence_weight"]),
             digests=meta["digests"],
             sentence=sentence,
         )

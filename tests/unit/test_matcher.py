@@ -56,6 +56,7 @@ def test_off_topic_questions_score_low(matcher: Matcher) -> None:
 
 def test_storage_round_trip_ranks_the_same(matcher: Matcher) -> None:
     restored = Matcher.from_bytes(matcher.to_bytes(), matcher.encoder_name)
+    assert restored.calibration == matcher.calibration
     for question in ("where is my card", "سعر الصرف", "stolen card"):
         a, b = matcher.rank(question), restored.rank(question)
         assert [c.entry_id for c in a] == [c.entry_id for c in b]
@@ -239,3 +240,14 @@ def test_a_lead_of_exactly_sure_lead_is_sure() -> None:
     from bot.matching.matcher import sure
 
     assert sure(np.array([0.7, 0.5]))
+
+
+def test_the_sentence_model_counts_with_its_calibrated_weight() -> None:
+    from dataclasses import replace
+
+    matcher = Matcher.fit(PAIRS, shared_encoder())
+    question = normalize("has my new card been sent out")  # not sure by words alone
+    heavier = Matcher.from_bytes(matcher.to_bytes(), matcher.encoder_name)
+    heavier.calibration = replace(matcher.calibration,
+                                  sentence_weight=matcher.calibration.sentence_weight * 4)
+    assert matcher.rank(question)[0].score != pytest.approx(heavier.rank(question)[0].score)

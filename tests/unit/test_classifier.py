@@ -1,0 +1,104 @@
+"""The sentence network and the calibration that weighs it against the n-gram SVMs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from bot.matching.classifier import (
+    SENTENCE_WEIGHTS,
+    calibrate,
+    fit_sentence_model,
+)
+
+ENTRIES = 4
+ROWS = 30
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def _xor(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points near the four corners of a square; opposite corners share a label."""
+    corners = np.array([[1, 1], [-1, -1], [1, -1], [-1, 1]], dtype=np.float32)
+    which = rng.integers(0, 4, n)
+    points = corners[which] + rng.normal(0, 0.15, (n, 2)).astype(np.float32)
+    return points, (which >= 2).astype(np.int64)
+
+
+def test_the_sentence_network_learns_what_no_linear_model_can() -> None:
+    """Opposite corners of a square share a label: no line separates them, a hidden layer
+    does (logistic regression gets about half of them right)."""
+    rng = np.random.default_rng(0)
+    points, labels = _xor(rng, 200)
+    network = fit_sentence_model(points, labels, 2)
+    test_points, test_labels = _xor(rng, 100)
+    predicted = network.log_probabilities(test_points).argmax(axis=1)
+    assert (predicted == test_labels).mean() >= 0.95
+
+
+def test_a_label_without_phrasings_is_never_likely() -> None:
+    rng = np.random.default_rng(1)
+    points, labels = _xor(rng, 100)
+    network = fit_sentence_model(points, labels * 2, 3)  # labels 0 and 2; 1 has none
+    assert network.coef.shape[0] == 3
+    assert np.all(network.log_probabilities(points)[:, 1] < -20)
+
+
+def test_refitting_from_a_network_keeps_its_hidden_layer_and_learns_new_rows() -> None:
+    rng = np.random.default_rng(2)
+    points, labels = _xor(rng, 200)
+    network = fit_sentence_model(points, labels, 2)
+    # A third label appears (points far out on one axis); its output row starts blank.
+    extra = np.array([[3.0, 0.0]], dtype=np.float32) + rng.normal(0, 0.1, (40, 2)).astype(
+        np.float32)
+    start = network.rows(np.array([0, 1, -1]))
+    assert not start.coef[2].any() and start.intercept[2] == 0
+    refit = fit_sentence_model(np.vstack([points, extra]),
+                               np.concatenate([labels, np.full(40, 2)]), 3, start)
+    assert np.array_equal(refit.hidden, network.hidden)
+    assert np.array_equal(refit.hidden_bias, network.hidden_bias)
+    predicted = refit.log_probabilities(np.vstack([points, extra])).argmax(axis=1)
+    assert (predicted[-40:] == 2).mean() >= 0.9
+    assert (predicted[:-40] == labels).mean() >= 0.9
+
+
+def _knowledge(words_tell: bool, meaning_tells: bool) -> tuple:
+    """ENTRIES entries of ROWS phrasings each; their n-grams, or their sentence vectors,
+    or both, tell the entries apart (the rest is noise)."""
+    rng = np.random.default_rng(3)
+    owners = np.repeat(np.arange(ENTRIES), ROWS)
+    features = 40
+    noise = rng.random((len(owners), features)) < (0.04 if words_tell else 0.1)
+    if words_tell:
+        signal = np.zeros_like(noise)
+        for offset in range(3):
+            signal[np.arange(len(owners)), owners * 5 + rng.integers(0, 5, len(owners))] = True
+        noise |= signal
+    matrix = sparse.csr_matrix(noise.astype(np.float32))
+    matrix = sparse.csr_matrix(matrix.multiply(1 / np.sqrt(matrix.sum(axis=1) + 1e-9)))
+    centers = rng.normal(size=(ENTRIES, 16))
+    vectors = rng.normal(size=(len(owners), 16))
+    if meaning_tells:
+        vectors = centers[owners] + 0.5 * vectors
+    texts = [f"entry{owner} phrasing{i}" for i, owner in enumerate(owners)]
+    return matrix, owners, texts, _unit(vectors).astype(np.float32)
+
+
+@pytest.mark.parametrize(("words_tell", "weight"), [(False, max(SENTENCE_WEIGHTS)),
+                                                     (True, min(SENTENCE_WEIGHTS))])
+def test_the_sentence_model_counts_as_much_as_held_out_phrasings_show(
+        words_tell: bool, weight: float) -> None:
+    """Where the words cannot tell the entries apart, meaning gets the most weight; where
+    the words can and meaning cannot, the least."""
+    matrix, owners, texts, vectors = _knowledge(words_tell, meaning_tells=not words_tell)
+    assert calibrate(matrix, owners, texts, vectors).sentence_weight == weight
+
+
+def test_without_the_encoder_the_weight_stays_the_default() -> None:
+    from bot.matching.classifier import DEFAULT_SENTENCE_WEIGHT
+
+    matrix, owners, texts, _ = _knowledge(words_tell=True, meaning_tells=False)
+    assert calibrate(matrix, owners, texts).sentence_weight == DEFAULT_SENTENCE_WEIGHT
