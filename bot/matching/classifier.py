@@ -32,7 +32,12 @@ HELD_OUT_SHARE = 5  # one phrasing in five
 # BANKING77: right 91.8% (English) and 86.7% (Arabic) by itself, against 90.9 / 84.3% for
 # logistic regression over the same vectors. It learns for about SENTENCE_STEPS batches, so
 # a knowledge base of ten phrasings an entry is learned as thoroughly as one of a hundred.
-SENTENCE_UNITS = 1024
+# Its hidden layer grows with the phrasings, a unit for every SENTENCE_ROWS_PER_UNIT within
+# SENTENCE_UNITS: BANKING77 gains 0.3 points English and Arabic from 1,024 units over 512,
+# while a knowledge base of a thousand phrasings is as accurate with 256 and learns in a
+# quarter of the time.
+SENTENCE_UNITS = (256, 1024)
+SENTENCE_ROWS_PER_UNIT = 16
 SENTENCE_ALPHA = 1e-3  # L2 penalty
 SENTENCE_BATCH = 256
 SENTENCE_STEPS = 2000
@@ -173,7 +178,8 @@ def _fit_network(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, .
 
     batch = min(SENTENCE_BATCH, len(vectors))
     epochs = int(np.clip(-(-SENTENCE_STEPS // -(-len(vectors) // batch)), *SENTENCE_EPOCHS))
-    model = MLPClassifier(hidden_layer_sizes=(SENTENCE_UNITS,), alpha=SENTENCE_ALPHA,
+    units = int(np.clip(len(vectors) // SENTENCE_ROWS_PER_UNIT, *SENTENCE_UNITS))
+    model = MLPClassifier(hidden_layer_sizes=(units,), alpha=SENTENCE_ALPHA,
                           batch_size=batch, max_iter=epochs, random_state=0)
     model.fit(vectors, labels)
     return (model.coefs_[0], model.intercepts_[0], model.coefs_[1].T, model.intercepts_[1])

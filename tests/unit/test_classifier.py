@@ -74,7 +74,7 @@ def _knowledge(words_tell: bool, meaning_tells: bool) -> tuple:
     noise = rng.random((len(owners), features)) < (0.04 if words_tell else 0.1)
     if words_tell:
         signal = np.zeros_like(noise)
-        for offset in range(3):
+        for _ in range(3):
             signal[np.arange(len(owners)), owners * 5 + rng.integers(0, 5, len(owners))] = True
         noise |= signal
     matrix = sparse.csr_matrix(noise.astype(np.float32))

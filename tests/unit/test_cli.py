@@ -114,9 +114,9 @@ def test_qna_maker_tsv(run, tmp_path: Path) -> None:
 def test_thresholds_are_stored_and_checked(run) -> None:
     # the embedded knowledge ships its own (knowledge/matching.yaml)
     assert run("kb", "thresholds", "--db", "kb.db").output == (
-        "answer 0.625, suggest 0.605, margin 0.050\n")
+        "answer 0.640, suggest 0.620, margin 0.050\n")
     assert run("kb", "thresholds", "--db", "kb.db", "--answer", "0.7").output == (
-        "answer 0.700, suggest 0.605, margin 0.050\n")
+        "answer 0.700, suggest 0.620, margin 0.050\n")
     refused = run("kb", "thresholds", "--db", "kb.db", "--suggest", "0.9")
     assert refused.exit_code == 1
     assert "suggest <= answer" in refused.output

@@ -147,6 +147,6 @@ def test_a_database_built_from_the_embedded_knowledge_follows_upgrades(fresh_db)
 
 def test_shipped_thresholds_are_checked(sources: Path) -> None:
     assert read_sources(sources).thresholds is not None
-    _break(sources / "matching.yaml", "suggest: 0.605", "suggest: 0.9")
+    _break(sources / "matching.yaml", "suggest: 0.62", "suggest: 0.9")
     with pytest.raises(SourceError, match="suggest <= answer"):
         read_sources(sources)
