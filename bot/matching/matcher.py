@@ -65,6 +65,7 @@ from bot.matching.linking import (
     linked_groups,
 )
 from bot.matching.vocabulary import Vocabulary
+from bot.text.language import script_language
 
 CHAR_WEIGHT = 0.6
 WORD_WEIGHT = 0.4
@@ -78,14 +79,15 @@ VOUCHED = 8
 SURE = 0.7
 SURE_LEAD = 0.2
 ROUNDING = 1e-9  # 0.7 - 0.5 is a hair under 0.2 in floating point
-# The median confidence of unseen in-scope questions in a knowledge base with about a hundred
-# phrasings per entry (BANKING77: 0.77). Knowledge bases whose typical confidence is lower
-# get their confidences raised in proportion, up to MAX_BOOST times.
-REFERENCE_CONFIDENCE = 0.75
+# The typical confidence (lower quartile, see classifier.CONFIDENCE_QUANTILE) of unseen
+# in-scope questions in a knowledge base with about a hundred phrasings per entry (BANKING77:
+# 0.72 English, 0.69 Arabic). Questions in a language whose typical confidence is lower get
+# their confidences raised in proportion, up to MAX_BOOST times.
+REFERENCE_CONFIDENCE = 0.7
 MAX_BOOST = 2.5
 # Everything a stored index depends on besides the knowledge itself: a change here makes
 # older stored indexes stale instead of silently misread.
-INDEX_FORMAT = (f"10 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
+INDEX_FORMAT = (f"13 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
                 f"sentence {SENTENCE_UNITS}/{SENTENCE_ROWS_PER_UNIT}/{SENTENCE_ALPHA}/"
                 f"{SENTENCE_STEPS} "
                 f"weights {SENTENCE_WEIGHTS} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
@@ -329,7 +331,7 @@ class Matcher:
 
     def coverage(self, normalized: str) -> float:
         """Coverage of the question relative to a typical in-scope question, in [0, 1]."""
-        typical = max(self.calibration.typical_coverage, 1e-6)
+        typical = max(self.calibration.coverage_of(script_language(normalized)), 1e-6)
         return min(1.0, self.vocabulary.coverage(normalized) / typical)
 
     def margins(self, vectors: sparse.csr_matrix) -> np.ndarray:
@@ -409,17 +411,16 @@ class Matcher:
                 cover = self._vouched(probabilities[row] + similarities[row], cover,
                                       encoded[row])
             scores = np.minimum(1.0, confidence(probabilities[row], similarities[row], cover)
-                                * self.boost)
+                                * self.boost(script_language(questions[row])))
             ranked.append([Candidate(self.entry_ids[i], float(scores[i]))
                            for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0])
         return ranked
 
-    @property
-    def boost(self) -> float:
-        """How much to raise confidences so that a typical unseen in-scope question scores
-        about what it would in a well-populated knowledge base (and thresholds keep their
-        meaning when every entry has only a few phrasings)."""
-        typical = self.calibration.typical_confidence
+    def boost(self, lang: str | None) -> float:
+        """How much to raise the confidences of a question in `lang` so that a typical
+        unseen in-scope question scores about what it would in a well-populated knowledge
+        base (and thresholds keep their meaning when every entry has only a few phrasings)."""
+        typical = self.calibration.confidence_of(lang)
         if not typical:
             return 1.0
         return float(np.clip(REFERENCE_CONFIDENCE / typical, 1.0, MAX_BOOST))
@@ -431,6 +432,8 @@ class Matcher:
                 "word_idf": self.vocabulary.idf,
                 "temperature": self.calibration.temperature,
                 "typical_coverage": self.calibration.typical_coverage,
+                "language_coverage": dict(self.calibration.language_coverage),
+                "language_confidence": dict(self.calibration.language_confidence),
                 "typical_confidence": self.calibration.typical_confidence,
                 "sentence_weight": self.calibration.sentence_weight,
                 "encoder": self.encoder_name}
@@ -487,7 +490,8 @@ class Matcher:
             intercept=arrays.get("intercept", None),
             vocabulary=Vocabulary(meta["word_idf"]),
             calibration=Calibration(meta["temperature"], meta["typical_coverage"],
-                                    meta["typical_confidence"], meta["sentence_weight"]),
+                                    meta["typical_confidence"], meta["sentence_weight"],
+                                    meta["language_coverage"], meta["language_confidence"]),
             digests=meta["digests"],
             sentence=sentence,
         )

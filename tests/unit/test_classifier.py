@@ -102,3 +102,31 @@ def test_without_the_encoder_the_weight_stays_the_default() -> None:
 
     matrix, owners, texts, _ = _knowledge(words_tell=True, meaning_tells=False)
     assert calibrate(matrix, owners, texts).sentence_weight == DEFAULT_SENTENCE_WEIGHT
+
+
+def test_typical_coverage_and_confidence_are_measured_per_language() -> None:
+    """Arabic phrasings whose words vary more than the English ones are covered less by the
+    rest of the knowledge base: each language gets its own typical coverage."""
+    rng = np.random.default_rng(4)
+    owners = np.repeat(np.arange(ENTRIES), 60)
+    english = ["card", "arrive", "when", "rate", "exchange", "lost", "stolen", "my"]
+    texts = [" ".join(rng.choice(english, 4)) if owner < 2
+             else " ".join("".join(rng.choice(list("بتثجحخدذرزسشصضطظعغفقكلمنهوي"), 5))
+                           for _ in range(4)) for owner in owners]
+    matrix, _, _, vectors = _knowledge(words_tell=True, meaning_tells=True)
+    matrix = sparse.vstack([matrix, matrix]).tocsr()
+    calibration = calibrate(matrix, owners, texts, np.vstack([vectors, vectors]))
+    assert set(calibration.language_coverage) == set(calibration.language_confidence) == {
+        "ar", "en"}
+    assert calibration.coverage_of("en") == 1.0
+    assert calibration.coverage_of("ar") < 0.5
+    assert calibration.coverage_of(None) == calibration.typical_coverage
+
+
+def test_a_language_without_enough_held_out_phrasings_falls_back_to_all() -> None:
+    from bot.matching.classifier import Calibration
+
+    calibration = Calibration(typical_coverage=0.9, typical_confidence=0.5,
+                              language_coverage={"ar": 0.8}, language_confidence={"ar": 0.3})
+    assert (calibration.coverage_of("ar"), calibration.confidence_of("ar")) == (0.8, 0.3)
+    assert (calibration.coverage_of("en"), calibration.confidence_of("en")) == (0.9, 0.5)

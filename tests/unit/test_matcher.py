@@ -251,3 +251,20 @@ def test_the_sentence_model_counts_with_its_calibrated_weight() -> None:
     heavier.calibration = replace(matcher.calibration,
                                   sentence_weight=matcher.calibration.sentence_weight * 4)
     assert matcher.rank(question)[0].score != pytest.approx(heavier.rank(question)[0].score)
+
+
+def test_coverage_and_boost_follow_the_questions_language() -> None:
+    from dataclasses import replace
+
+    from bot.matching.matcher import MAX_BOOST, REFERENCE_CONFIDENCE
+
+    matcher = Matcher.fit(PAIRS)
+    arabic, english = normalize("بطاقتي وصلت امس"), normalize("my card came in a box")
+    raw = {q: matcher.vocabulary.coverage(q) for q in (arabic, english)}
+    assert 0 < raw[arabic] < 1 and 0 < raw[english] < 1
+    matcher.calibration = replace(
+        matcher.calibration, typical_coverage=1.0, typical_confidence=REFERENCE_CONFIDENCE,
+        language_coverage={"ar": raw[arabic]}, language_confidence={"ar": 0.1})
+    assert matcher.coverage(arabic) == pytest.approx(1.0)
+    assert matcher.coverage(english) == pytest.approx(raw[english])
+    assert (matcher.boost("ar"), matcher.boost("en")) == (MAX_BOOST, 1.0)
