@@ -51,10 +51,10 @@ SENTENCE_EPOCHS = (30, 200)
 # Refits of the output layer alone (after a few entries changed) continue from the earlier
 # weights and converge within this many iterations.
 SENTENCE_ITERATIONS = 60
-# Its log-probabilities are added to the SVM margins with the weight (one of these) that,
-# with the temperature, makes held-out phrasings most likely: the sentence model counts for
-# more where entries have few phrasings (BANKING77: 0.1 with every phrasing, 0.2 with ten an
-# intent, where it wins 3.5 points English and 2 Arabic over a fixed 0.15).
+# Its log-probabilities are added to the SVM margins with the weight (one of these) that
+# ranks the most held-out phrasings first (see _weigh): the sentence model counts for more
+# where entries have few phrasings (BANKING77: 0.15 with every phrasing, 0.3 with ten an
+# intent).
 SENTENCE_WEIGHTS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 DEFAULT_SENTENCE_WEIGHT = 0.15
 # A question whose words the knowledge base does not know (a dialect, other wording) is
@@ -297,8 +297,8 @@ def _typical(values: np.ndarray, languages: np.ndarray, quantile: float = 0.5,
 def _weigh(margins: np.ndarray, meant: np.ndarray, similarities: np.ndarray,
            truth: np.ndarray, weights: Sequence[float]) -> tuple[float, float]:
     """The sentence model's weight that ranks the most held-out phrasings first by
-    confidence (the fewest lost to nearly equal weights: the likelier, the better), and the
-    temperature under which they are most likely with it.
+    confidence (of weights that rank as many, the one under which they are likelier), and
+    the temperature under which they are most likely with it.
 
     Ranking rather than likelihood chooses the weight: where entries have few phrasings the
     network is sure of itself on the phrasings it learned, which likelihood punishes more
