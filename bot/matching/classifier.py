@@ -80,8 +80,9 @@ class Calibration:
     `language_coverage` the same for questions in each language (Arabic, whose words take
     clitics and many forms, is covered less where entries have few phrasings: BANKING77 with
     ten an intent, 0.86 against 1.0 in English); `typical_confidence`
-    is the median confidence an unseen in-scope question gets for its entry (lower when
-    entries have few phrasings, for questions on other topics too), and
+    is the confidence an unseen in-scope question typically gets for its entry (the lower
+    quartile, see CONFIDENCE_QUANTILE; lower when entries have few phrasings, for questions
+    on other topics too), and
     `language_confidence` the same per language; `sentence_weight` is how much the sentence
     model's log-probabilities count beside the SVM margins.
     """
@@ -98,7 +99,7 @@ class Calibration:
         return self.language_coverage.get(lang, self.typical_coverage)
 
     def confidence_of(self, lang: str | None) -> float | None:
-        """The median confidence of an unseen in-scope question in `lang`."""
+        """The typical confidence of an unseen in-scope question in `lang`."""
         return self.language_confidence.get(lang, self.typical_confidence)
 
 
