@@ -30,7 +30,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import BinaryIO
 
 import numpy as np
@@ -87,7 +87,7 @@ REFERENCE_CONFIDENCE = 0.7
 MAX_BOOST = 2.5
 # Everything a stored index depends on besides the knowledge itself: a change here makes
 # older stored indexes stale instead of silently misread.
-INDEX_FORMAT = (f"13 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
+INDEX_FORMAT = (f"14 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
                 f"sentence {SENTENCE_UNITS}/{SENTENCE_ROWS_PER_UNIT}/{SENTENCE_ALPHA}/"
                 f"{SENTENCE_STEPS} "
                 f"weights {SENTENCE_WEIGHTS} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
@@ -329,9 +329,10 @@ class Matcher:
         """TF-IDF vectors of normalized texts (character and word views side by side)."""
         return vectors(self.views, texts)
 
-    def coverage(self, normalized: str) -> float:
-        """Coverage of the question relative to a typical in-scope question, in [0, 1]."""
-        typical = max(self.calibration.coverage_of(script_language(normalized)), 1e-6)
+    def coverage(self, normalized: str, lang: str | None) -> float:
+        """Coverage of the question (in `lang`) relative to a typical in-scope question in
+        that language, in [0, 1]."""
+        typical = max(self.calibration.coverage_of(lang), 1e-6)
         return min(1.0, self.vocabulary.coverage(normalized) / typical)
 
     def margins(self, vectors: sparse.csr_matrix) -> np.ndarray:
@@ -391,7 +392,9 @@ class Matcher:
         margins = self.margins(vectors)
         probabilities = self.probabilities(margins)
         similarities = self.similarities(vectors)
-        covers = [self.coverage(question) for question in questions]
+        languages = [script_language(question) for question in questions]
+        covers = [self.coverage(question, lang)
+                  for question, lang in zip(questions, languages, strict=True)]
         encoded: dict[int, np.ndarray] = {}
         if self.sentence is not None:
             unsure = [row for row, cover in enumerate(covers)
@@ -411,7 +414,7 @@ class Matcher:
                 cover = self._vouched(probabilities[row] + similarities[row], cover,
                                       encoded[row])
             scores = np.minimum(1.0, confidence(probabilities[row], similarities[row], cover)
-                                * self.boost(script_language(questions[row])))
+                                * self.boost(languages[row]))
             ranked.append([Candidate(self.entry_ids[i], float(scores[i]))
                            for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0])
         return ranked
@@ -430,12 +433,7 @@ class Matcher:
         meta = {"format": INDEX_FORMAT, "entry_ids": self.entry_ids, "digests": self.digests,
                 "chars": self.views[0].terms, "words": self.views[1].terms,
                 "word_idf": self.vocabulary.idf,
-                "temperature": self.calibration.temperature,
-                "typical_coverage": self.calibration.typical_coverage,
-                "language_coverage": dict(self.calibration.language_coverage),
-                "language_confidence": dict(self.calibration.language_confidence),
-                "typical_confidence": self.calibration.typical_confidence,
-                "sentence_weight": self.calibration.sentence_weight,
+                "calibration": asdict(self.calibration),
                 "encoder": self.encoder_name}
         arrays = {"meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8),
                   "char_idf": self.views[0].idf, "word_view_idf": self.views[1].idf,
@@ -489,9 +487,7 @@ class Matcher:
             coef=arrays.get("coef", None),
             intercept=arrays.get("intercept", None),
             vocabulary=Vocabulary(meta["word_idf"]),
-            calibration=Calibration(meta["temperature"], meta["typical_coverage"],
-                                    meta["typical_confidence"], meta["sentence_weight"],
-                                    meta["language_coverage"], meta["language_confidence"]),
+            calibration=Calibration(**meta["calibration"]),
             digests=meta["digests"],
             sentence=sentence,
         )

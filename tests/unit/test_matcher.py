@@ -265,6 +265,6 @@ def test_coverage_and_boost_follow_the_questions_language() -> None:
     matcher.calibration = replace(
         matcher.calibration, typical_coverage=1.0, typical_confidence=REFERENCE_CONFIDENCE,
         language_coverage={"ar": raw[arabic]}, language_confidence={"ar": 0.1})
-    assert matcher.coverage(arabic) == pytest.approx(1.0)
-    assert matcher.coverage(english) == pytest.approx(raw[english])
+    assert matcher.coverage(arabic, "ar") == pytest.approx(1.0)
+    assert matcher.coverage(english, "en") == pytest.approx(raw[english])
     assert (matcher.boost("ar"), matcher.boost("en")) == (MAX_BOOST, 1.0)
