@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bot.text.dialect import standard_word
+from bot.text.dialect import standard_words
 from bot.text.language import script_language
 from bot.text.normalize import fold, normalize, tidy
 
@@ -46,15 +46,20 @@ def sentence_text(text: str) -> str:
     """
     if script_language(text) != "ar":
         return normalize(text)
-    return " ".join(map(_read_as_standard, tidy(text).split()))
+    return _read_as_standard(tidy(text).split())
 
 
-def _read_as_standard(word: str) -> str:
-    """A dialect question word (فين, بغيت, لاكارط) in its standard form, which the encoder
-    knows far better (see dialect.py); any other word as written."""
-    folded = fold(word)
-    standard = " ".join(map(standard_word, folded.split()))
-    return standard if standard != folded else word
+def _read_as_standard(words: list[str]) -> str:
+    """Dialect words (فين, بغيت, لاكارط, ماوصلتش) in their standard form, which the encoder
+    knows far better (see dialect.py); every other word as written."""
+    folded = [fold(word).split() for word in words]
+    flat = [part for parts in folded for part in parts]
+    standard = iter(standard_words(flat))
+    read = []
+    for word, parts in zip(words, folded, strict=True):
+        replaced = [next(standard) for _ in parts]
+        read.append(" ".join(replaced) if replaced != parts else word)
+    return " ".join(part for part in read if part)
 
 
 class Encoder:

@@ -378,7 +378,9 @@ class Matcher:
                   written: Sequence[str] | None = None) -> list[list[Candidate]]:
         """rank() for many questions at once (one matrix product for all of them).
 
-        The words decide alone when they are sure (see `sure`); the other questions are
+        Dialect verb forms are first read as the knowledge base's words ("كيقطع" as
+        "يقطع", see Vocabulary.read). The words decide alone when they are sure (see
+        `sure`); the other questions are
         encoded and the sentence model's probabilities join the SVMs'.
         With the encoder, the coverage of each of the VOUCHED likeliest entries is at least
         what the question's meaning vouches for: its best sentence similarity with the
@@ -388,6 +390,7 @@ class Matcher:
             raise ValueError(f"{len(written)} written forms for {len(questions)} questions")
         if not self.entry_ids:
             return [[] for _ in questions]
+        questions = [self.vocabulary.read(question) for question in questions]
         vectors = self.vectors(questions)
         margins = self.margins(vectors)
         probabilities = self.probabilities(margins)

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
+from bot.text.dialect import verb_readings
+
 FUZZY_WORD_CUTOFF = 80
 MIN_FUZZY_WORD = 3
 # A long message of unknown words must not hold the bot up: past this many look-ups the
@@ -46,6 +48,17 @@ class Vocabulary:
         for word in words:
             idf.setdefault(word, rare)
         return Vocabulary(idf)
+
+    def known_reading(self, word: str) -> str:
+        """`word` if the knowledge base knows it, else the first of its dialect verb readings
+        it knows ("كيقطع": "يقطع"), else `word`."""
+        if word in self.idf:
+            return word
+        return next((reading for reading in verb_readings(word) if reading in self.idf), word)
+
+    def read(self, normalized: str) -> str:
+        """A normalized question with its dialect verb forms in the knowledge base's words."""
+        return " ".join(map(self.known_reading, normalized.split()))
 
     def coverage(self, normalized: str) -> float:
         """The share of the question's information the knowledge base has seen, in [0, 1]."""

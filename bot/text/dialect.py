@@ -2,46 +2,219 @@
 
 People ask in their own dialect: "بدي" (Levantine), "ابغى" (Gulf), "عايز" (Egyptian) and
 "بغيت" (Maghrebi) all mean "اريد". Knowledge is mostly written in one or two of them, so the
-words that carry a question's intent (want, what, why, where, how, how much, when, now,
-money, card, phone, ATM, "my", "so that") meet in their standard form on both sides.
-Content words stay as they are: the character n-grams and the sentence encoder cover the
-rest. Keys and values are in normalized spelling (see normalize.py: ا for every alef, ه for
-taa marbuta, ي for alef maqsura, ك for gaf).
+words that carry a question's intent meet in their standard form on both sides: question
+words, time words, wanting, needing, being able, doing, waiting, negation, "this", "there
+is", "mine", the pronouns, what happens to a card or to money (works, stolen, lost,
+declined, deducted, withdrawn, blocked, sent, topped up), and the everyday names of money,
+fees, balance, card, account, transfer, code, wallet, shop, phone, app and ATM (French
+loanwords in the Maghreb, English ones in the Gulf and Egypt). Other words stay as they
+are: the character n-grams and the sentence encoder cover them. A word is listed only where
+its dialect meaning is the usual one; a word with a common standard meaning of its own
+("ايه" is "what" in Cairo and "yes" in Damascus, "ماشي" is "not" in Rabat and "fine" in
+Jerusalem) stays. Keys and values are in normalized spelling (see normalize.py: ا for every
+alef, ه for taa marbuta, ي for alef maqsura, ك for gaf).
+
+Egyptian and Maghrebi negation wraps the verb: "ماوصلتش" (it did not arrive), "مبيشتغلش"
+(it does not work), "ما وصلتنيش"; such a word becomes "لا" and its verb, so it meets "لا
+تعمل", "لم تصل" and "مش شغال" on the negation at least.
+
+Dialect verbs carry prefixes a standard verb does not ("كيقطع", "هيوصل", "نبدل" for "I
+change" in the Maghreb): verb_readings() lists what such a form may stand for, and the
+matcher keeps the first reading its knowledge base knows (see vocabulary.py).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 _GROUPS = {
-    "اريد": "بدي بدك ابغي ابغا ابي نبغي نبي بغيت عايز عاوز عايزه عاوزه حاب",
-    "ماذا": "شو شنو شنهو ايش وش اشنو",
-    "لماذا": "ليش ليه علاش لاش",
-    "اين": "وين فين فاين",
-    "كيف": "كيفاش شلون اشلون ازاي كيفش",
-    "كم": "قديش قداش شحال كام",
-    "متى": "امتي ايمتي وقتاش امتا",
-    "الان": "هلق دحين الحين دلوقتي دابا توا",
+    # question words
+    "ماذا": "شو شنو شنهو شنهي شنوه ايش اش اشنو اشني شني وش ويش وشو",
+    "لماذا": "ليش ليه علاش لاش علاه",
+    "اين": "وين فين فاين وينه فينه",
+    "كيف": "كيفاش كفاش كيفش شلون اشلون ازاي",
+    "كم": "قديش قداش قداه شحال كام",
+    "بكم": "بقديش بقداش بشحال بكام",
+    "متي": "امتي ايمتي امتا ايمتا وقتاش فوقاش",
+    "اي": "شمن اشمن انهي انهو",
     "هل": "واش",
+    "من": "مين منو شكون",
+    # when: now, still, yesterday, today, tomorrow, always
+    "الان": "هلق هلا دحين الحين دلوقتي دلوقت دابا توا دروك",
+    "مازال": "لسا لسه لساتها باقا للحين",
+    "امس": "البارح امبارح مبارح",
+    "اليوم": "النهارده الليوم",
+    "غدا": "بكره بكرا غدوه",
+    "دايما": "ديما",
+    "الاسبوع": "السيمانه",
+    # wanting, needing, being able, doing, waiting
+    "اريد": "بدي بدك ابغي ابغا ابي ابا نبغي نبي بغيت كنبغي كانبغي باغي باغيه عايز عاوز "
+            "عايزه عاوزه حاب حابب حابه",
+    "نريد": "بدنا بغينا عايزين عاوزين حابين",
+    "يريد": "بده بدو يبي يبغي",
+    "تريد": "بدها تبي تبغي",
+    "احتاج": "خصني خاصني لازمني محتاج",
+    "يمكنني": "بقدر اقدر نقدر اكدر نكدر بقدرش",
+    "افعل": "اسوي نسوي ندير نديرو",
+    "انتظر": "كنتسنا كنستنا نتسنا نستنا كانتسنا مستني مستنيه بستني استني",
+    # negation, "this", "that", "there is", "nothing", "thing", the future
+    "لا": "مش موش مو مب",
+    "لا يوجد": "مفيش مافيش",
+    "لا شيء": "والو",
+    "شيء": "شي اشي",
+    "هذا": "هاد هاذ ده هادا هادشي",
+    "هذه": "هذي هادي",
+    "ذلك": "داك",
+    "تلك": "ديك",
+    "يوجد": "كاين كاينه كاينين اكو",
+    "الذي": "اللي",
+    "سوف": "غادي غادا رح راح",
+    "في": "ف",
+    "ايضا": "كمان برضو برضه",
+    "لان": "حيت",
+    # how much, how fast, please
+    "كثيرا": "بزاف برشا واجد وايد",
+    "قليلا": "شوي شويه شويا",
+    "بسرعه": "دغيا دغيه فيسع",
+    "من فضلك": "عافاك عفاك بليز",
+    # people
+    "نحن": "احنا حنا",
+    "انتم": "انتو انتوما",
+    "هم": "هوما",
+    "اخي": "خويا",
+    "اختي": "ختي",
+    # what happened to the card or the money
+    "تعمل": "خدامه شغاله بتشتغل",
+    "يعمل": "خدام شغال بيشتغل",
+    "سرقت": "تسرقت تسرقات اتسرقت انسرقت تشفرت تشفرات",
+    "سرق": "اتسرق انسرق تسرق",
+    "سرقوا": "شفرو",
+    "ضاعت": "تودرات تودرت",
+    "فقدت": "ودرت",
+    "رفضت": "اترفضت انرفضت ترفضت ترفضات",
+    "رفض": "اترفض انرفض",
+    "خصم": "اتخصم انخصم تخصم",
+    "خصمت": "اتخصمت انخصمت تخصمات",
+    "سحبت": "جبدت اتسحبت",
+    "اسحب": "نجبد كنجبد",
+    "حظر": "بلوكي نبلوكي بلوكيو بلوكيوها تبلوكا تبلوكات مبلوكيه مبلوكه",
+    "خطا": "غلط غالط",
+    "ارسلت": "صيفطت بعت بعتت",
+    "ارسل": "صيفط نصيفط كنصيفط ابعت",
+    "عبيت": "عمرت",
+    "اعبي": "نعمر كنعمر",
+    "التعبيه": "التعمار",
+    "الشحن": "الرشارج الريشارج",
+    "شحن": "رشارج ريشارج",
+    "افتح": "نحل",
+    "اغلق": "نسد نسكر",
+    # money and banking
     "اموال": "فلوس مصاري",
-    "الاموال": "الفلوس المصاري",
+    "الاموال": "الفلوس لفلوس المصاري",
     "اموالي": "فلوسي مصاريي",
-    "البطاقه": "الكرت الكارت الكارط لاكارط لاكارت الكارطه",
-    "بطاقتي": "كرتي كارتي",
+    "نقدا": "كاش",
+    "النقد": "الكاش",
+    "رسوم": "فريه مصاريف",
+    "الرسوم": "الفريه الفري المصاريف",
+    "الدفع": "الخلاص",
+    "الرصيد": "السولد الصولد",
+    "العمله": "الدوفيز",
+    "سعر الصرف": "الكور",
+    "كشف الحساب": "الريليفي",
+    "رقم الحساب": "الريب",
+    "كلمه المرور": "الموديباس موديباس",
+    "تلامس": "كونتاكت",
+    "بدون": "سانس السانس",
+    "بدون تلامس": "كونتاكتلس الكونتاكتلس",
+    "تلقائيه": "اوتوماتيك",
+    "التلقائيه": "الاوتوماتيك",
+    "تلقائيا": "اوتوماتيكيا",
+    "البطاقه": "الكرت الكارت الكارط لكارط لاكارط لاكارت الكارطه",
+    "بطاقه": "كرت كارت كارط",
+    "بطاقتي": "كرتي كارتي كارطي كارطتي",
+    "الحساب": "الكونط لكونط الكونت الاكونت",
+    "حساب": "كونط كونت",
+    "حسابي": "كونطي",
+    "التحويل": "الفيرمون لفيرمون الفيرما",
+    "تحويل": "فيرمون",
+    "البنك": "البنكه لبنكه البانكه لابانك",
+    "الرمز": "الكود لكود",
+    "المتجر": "الحانوت الماكازان",
+    "المحفظه": "البزطام",
+    "محفظتي": "بزطامي",
+    "الصراف": "الكيشي لاكيشي الكيشه الماكينه المكنه",
     "الهاتف": "الجوال الموبايل التيليفون التلفون التليفون",
     "هاتفي": "جوالي موبايلي تيليفوني تلفوني تليفوني",
-    "الصراف": "الكيشي لاكيشي الكيشه",
+    "التطبيق": "الابليكيشن الابلكيشن الابليكاسيون لابليكاسيون",
     "لي": "ليا",
-    "خاصتي": "تبعي تاعي ديالي حقي حقتي بتاعي",
+    "علي": "عليا",
+    # "mine", "yours", "of", "so that"
+    "خاصتي": "تبعي تاعي ديالي حقي حقتي بتاعي بتاعتي",
+    "خاصتك": "تبعك تاعك ديالك حقتك بتاعك بتاعتك",
+    "خاصتنا": "تبعنا تاعنا ديالنا بتاعنا",
+    "خاصتكم": "تبعكم تاعكم ديالكم بتاعكم",
+    "خاص": "ديال",
     "لكي": "عشان علشان مشان باش",
 }
 # A normalized dialect word -> its standard form.
 DIALECT_WORDS = {word: standard for standard, words in _GROUPS.items() for word in words.split()}
+CLITICS = frozenset("وبلفك")
+# "ما...ش" (Maghrebi, Egyptian) and Egyptian "مب...ش", "مو...ش" around a word of at least two
+# letters, or "ما" then a word ending in "ش".
+_WRAPPED_NEGATION = re.compile(r"^(?:ما|م(?=[بو]))(\w{2,})ش$")
+_NEGATED = re.compile(r"^(\w{2,})ش$")
+
+
+def standard_words(words: Sequence[str]) -> list[str]:
+    """The standard form of each normalized word (see standard_word), in place: the word
+    after a separate "ما" loses the "ش" that closes the negation, and the "ما" becomes "لا"."""
+    standard = []
+    for i, word in enumerate(words):
+        negated = _NEGATED.match(word) if i and words[i - 1] == "ما" else None
+        if negated:
+            standard[-1] = "لا"
+            word = negated.group(1)
+        standard.append(standard_word(word))
+    return standard
 
 
 def standard_word(word: str) -> str:
-    """The standard form of a normalized word, also after the conjunction و ("and")."""
+    """The standard form of a normalized word, also after a one-letter clitic (و "and", ب
+    "with", ل "for", ف "in", ك "like"); a wrapped negation becomes "لا" and its word."""
     standard = DIALECT_WORDS.get(word)
     if standard is not None:
         return standard
-    if word.startswith("و") and word[1:] in DIALECT_WORDS:
-        return "و" + DIALECT_WORDS[word[1:]]
+    if word[:1] in CLITICS and word[1:] in DIALECT_WORDS:
+        standard = DIALECT_WORDS[word[1:]]
+        if word[0] == "ل" and standard.startswith("ال"):  # ل + ال is written لل
+            return "ل" + standard[1:]
+        return word[0] + standard
+    negated = _WRAPPED_NEGATION.match(word)
+    if negated:
+        return "لا " + standard_word(negated.group(1))
     return word
+
+
+# Dialect verb prefixes: Maghrebi progressive ك, كا, تا and future غا; Egyptian and
+# Levantine future ه, ح and indicative ب ("كيقطع", "غانصيفط", "هيوصل", "بتوصل").
+VERB_PREFIXES = ("كا", "تا", "غا", "ك", "ه", "ح", "ب")
+MIN_STEM = 3
+
+
+def verb_readings(word: str) -> list[str]:
+    """Standard-looking readings of a dialect verb form, the likeliest first: without its
+    dialect prefix, without the Maghrebi plural و (or with the standard ون), and with the
+    Maghrebi first person ن as the standard ا ("نبدل": "ابدل"). Most are not words at all;
+    whoever asks keeps the first one it knows."""
+    stems = [word] + [word[len(prefix):] for prefix in VERB_PREFIXES
+                      if word.startswith(prefix) and len(word) - len(prefix) >= MIN_STEM]
+    readings = []
+    for stem in stems:
+        forms = [stem]
+        if stem.endswith("و") and len(stem) > MIN_STEM:
+            forms += [stem[:-1], stem + "ن"]
+        readings += forms
+        readings += ["ا" + form[1:] for form in forms
+                     if form.startswith("ن") and len(form) > MIN_STEM]
+    return list(dict.fromkeys(readings[1:]))

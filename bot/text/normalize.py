@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.text.dialect import standard_word
+from bot.text.dialect import standard_words
 
 # Zero-width characters and bidi controls: invisible, but they split words for a matcher.
 _INVISIBLE = dict.fromkeys(
@@ -42,7 +42,7 @@ _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 
 # Stored phrasings carry the normalized form of the version that wrote them; bump this when
 # normalize() changes so they are normalized again (see kb/store.py).
-NORMALIZE_VERSION = 3
+NORMALIZE_VERSION = 6
 
 
 def normalize(text: str) -> str:
@@ -55,7 +55,7 @@ def normalize(text: str) -> str:
     >>> normalize("بغيت نعرف فين وصلات لاكارط ديالي")
     'اريد نعرف اين وصلات البطاقه خاصتي'
     """
-    return " ".join(map(standard_word, fold(text).split()))
+    return " ".join(standard_words(fold(text).split()))
 
 
 def tidy(text: str) -> str:

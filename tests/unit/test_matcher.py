@@ -47,6 +47,15 @@ def test_coverage_weighs_unknown_and_misspelt_words() -> None:
     assert vocabulary.coverage("where is my carrd") > vocabulary.coverage("where is my pasta")
 
 
+def test_dialect_verb_forms_are_read_as_the_knowledge_bases_words() -> None:
+    vocabulary = Vocabulary.fit(["لماذا يقطع البنك رسوم", "كيف ابدل الرمز", "هل تاخدون رسوم"])
+    assert vocabulary.read("لماذا كيقطع البنك رسوم") == "لماذا يقطع البنك رسوم"  # Maghrebi ك
+    assert vocabulary.read("كيف نبدل الرمز") == "كيف ابدل الرمز"  # Maghrebi first person ن
+    assert vocabulary.read("هل كتاخدو رسوم") == "هل تاخدون رسوم"  # ك and the plural و
+    assert vocabulary.read("متي هيوصل") == "متي هيوصل"  # no reading it knows: unchanged
+    assert vocabulary.coverage(vocabulary.read("كيف نبدل الرمز")) == 1.0
+
+
 def test_off_topic_questions_score_low(matcher: Matcher) -> None:
     on = matcher.rank(normalize("where is my card"))[0].score
     off = matcher.rank(normalize("what is the weather in paris"))

@@ -49,6 +49,12 @@ def test_idempotent() -> None:
          "كم الرسوم على البطاقة حقي", "كم الرسوم على البطاقة خاصتي"],
         # "and now": the conjunction stays on the standard word
         ["وهلق", "والحين", "ودابا", "والآن"],
+        # "I need to change the code of my account": Maghrebi loanwords, Levantine, standard
+        ["خصني نبدل الكود ديال الكونط", "لازمني نبدل الرمز خاص الحساب",
+         "احتاج نبدل الرمز خاص الحساب"],
+        # "what do I do now, I can't find the app": Gulf, Maghrebi, standard
+        ["وش اسوي الحين مو لاقي الابليكيشن", "اشنو ندير دابا مش لاقي لابليكاسيون",
+         "ماذا أفعل الآن لا لاقي التطبيق"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
@@ -57,3 +63,38 @@ def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
 
 def test_words_that_only_look_like_dialect_stay() -> None:
     assert normalize("الشوكولاتة وين الكرتون") == "الشوكولاته اين الكرتون"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("لاكارط ماخدامةش", "البطاقه لا تعمل"),  # Maghrebi "ما...ش" around the word
+        ("ما وصلتنيش البطاقة", "لا وصلتني البطاقه"),  # "ما" apart, "ش" closing the verb
+        ("ما هي الرسوم", "ما هي الرسوم"),  # "ما" before any other word stays
+        ("الكارت مبيشتغلش", "البطاقه لا يعمل"),  # Egyptian "مب...ش"
+        ("ماكاينش فلوس", "لا يوجد اموال"),  # the wrapped word is folded too
+        ("ماعنديش", "لا عندي"),
+    ],
+)
+def test_wrapped_negation_becomes_la_and_its_word(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["ماش", "مارش", "ماتش", "مشمش", "ماشي", "بعمل", "الاب"],  # too short, or standard words
+)
+def test_words_that_only_look_negated_or_dialect_stay(word: str) -> None:
+    assert normalize(word) == word
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("خلصت بلاكارط", "خلصت بالبطاقه"),  # ب "with" on a dialect word
+        ("رجعو للكونط", "رجعو للحساب"),  # ل + ال written لل
+        ("ولاكارط", "والبطاقه"),  # و "and"
+    ],
+)
+def test_one_letter_clitics_stay_on_the_standard_word(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
