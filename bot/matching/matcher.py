@@ -378,10 +378,10 @@ class Matcher:
                   written: Sequence[str] | None = None) -> list[list[Candidate]]:
         """rank() for many questions at once (one matrix product for all of them).
 
-        Dialect verb forms are first read as the knowledge base's words ("كيقطع" as
+        Unknown word forms are first read as the knowledge base's words ("كيقطع" as
         "يقطع", see Vocabulary.read). The words decide alone when they are sure (see
-        `sure`); the other questions are
-        encoded and the sentence model's probabilities join the SVMs'.
+        `sure`); the other questions are encoded and the sentence model's probabilities
+        join the SVMs'.
         With the encoder, the coverage of each of the VOUCHED likeliest entries is at least
         what the question's meaning vouches for: its best sentence similarity with the
         entry's phrasings (see classifier.vouch), so that a dialect question whose words the

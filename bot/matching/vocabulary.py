@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
-from bot.text.dialect import verb_readings
+from bot.text.dialect import readings
 
 FUZZY_WORD_CUTOFF = 80
 MIN_FUZZY_WORD = 3
@@ -50,14 +50,14 @@ class Vocabulary:
         return Vocabulary(idf)
 
     def known_reading(self, word: str) -> str:
-        """`word` if the knowledge base knows it, else the first of its dialect verb readings
-        it knows ("كيقطع": "يقطع"), else `word`."""
+        """`word` if the knowledge base knows it, else the first of its readings it knows
+        ("كيقطع": "يقطع", "والعمليه": "العمليه"; see dialect.readings), else `word`."""
         if word in self.idf:
             return word
-        return next((reading for reading in verb_readings(word) if reading in self.idf), word)
+        return next((reading for reading in readings(word) if reading in self.idf), word)
 
     def read(self, normalized: str) -> str:
-        """A normalized question with its dialect verb forms in the knowledge base's words."""
+        """A normalized question with its unknown word forms in the knowledge base's words."""
         return " ".join(map(self.known_reading, normalized.split()))
 
     def coverage(self, normalized: str) -> float:

@@ -19,8 +19,9 @@ Egyptian and Maghrebi negation wraps the verb: "ماوصلتش" (it did not arri
 تعمل", "لم تصل" and "مش شغال" on the negation at least.
 
 Dialect verbs carry prefixes a standard verb does not ("كيقطع", "هيوصل", "نبدل" for "I
-change" in the Maghreb): verb_readings() lists what such a form may stand for, and the
-matcher keeps the first reading its knowledge base knows (see vocabulary.py).
+change" in the Maghreb, "اتقفلت"), and any word may carry clitics the knowledge base never
+saw on it ("والعمليه"): readings() lists what such a form may stand for, and the matcher
+keeps the first reading its knowledge base knows (see vocabulary.py).
 """
 
 from __future__ import annotations
@@ -196,25 +197,38 @@ def standard_word(word: str) -> str:
     return word
 
 
-# Dialect verb prefixes: Maghrebi progressive ك, كا, تا and future غا; Egyptian and
-# Levantine future ه, ح and indicative ب ("كيقطع", "غانصيفط", "هيوصل", "بتوصل").
-VERB_PREFIXES = ("كا", "تا", "غا", "ك", "ه", "ح", "ب")
+# What a word the knowledge base does not know may be made of: the conjunctions و and ف;
+# dialect verb prefixes (Maghrebi progressive ك, كا, تا and future غا, Egyptian passive ات
+# and Levantine ان, Egyptian and Levantine future ه, ح and indicative ب, Maghrebi passive
+# ت) and the preposition ل; object pronouns and the closing ش of a negation.
+CONJUNCTIONS = ("و", "ف")
+PREFIXES = ("كا", "تا", "غا", "ات", "ان", "ك", "ه", "ح", "ب", "ت", "ل")
+SUFFIXES = ("ها", "هم", "ه", "ني", "لي", "ك", "ش")
 MIN_STEM = 3
 
 
-def verb_readings(word: str) -> list[str]:
-    """Standard-looking readings of a dialect verb form, the likeliest first: without its
-    dialect prefix, without the Maghrebi plural و (or with the standard ون), and with the
-    Maghrebi first person ن as the standard ا ("نبدل": "ابدل"). Most are not words at all;
-    whoever asks keeps the first one it knows."""
-    stems = [word] + [word[len(prefix):] for prefix in VERB_PREFIXES
-                      if word.startswith(prefix) and len(word) - len(prefix) >= MIN_STEM]
-    readings = []
-    for stem in stems:
-        forms = [stem]
+def readings(word: str) -> list[str]:
+    """What a dialect word form may stand for, fewest letters changed first: without a
+    conjunction, a prefix or a suffix, without the Maghrebi plural و (or with the standard
+    ون), and with the Maghrebi first person ن as the standard ا ("نبدل": "ابدل"). Most are
+    not words at all; whoever asks keeps the first one it knows."""
+    starts = [(0, word)]
+    if word[:1] in CONJUNCTIONS and len(word) > MIN_STEM:
+        starts.append((1, word[1:]))
+    stems = []
+    for cost, start in starts:
+        stems.append((cost, start))
+        stems += [(cost + len(prefix), start[len(prefix):]) for prefix in PREFIXES
+                  if start.startswith(prefix) and len(start) - len(prefix) >= MIN_STEM]
+    forms = []
+    for cost, stem in stems:
+        endings = [(cost, stem)]
         if stem.endswith("و") and len(stem) > MIN_STEM:
-            forms += [stem[:-1], stem + "ن"]
-        readings += forms
-        readings += ["ا" + form[1:] for form in forms
-                     if form.startswith("ن") and len(form) > MIN_STEM]
-    return list(dict.fromkeys(readings[1:]))
+            endings += [(cost + 1, stem[:-1]), (cost + 1, stem + "ن")]
+        endings += [(cost + len(suffix), stem[:-len(suffix)]) for suffix in SUFFIXES
+                    if stem.endswith(suffix) and len(stem) - len(suffix) >= MIN_STEM]
+        forms += endings
+        forms += [(cost + 1, "ا" + form[1:]) for cost, form in endings
+                  if form.startswith("ن") and len(form) > MIN_STEM]
+    forms.sort(key=lambda form: form[0])
+    return list(dict.fromkeys(form for _, form in forms[1:]))

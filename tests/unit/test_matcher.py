@@ -48,10 +48,13 @@ def test_coverage_weighs_unknown_and_misspelt_words() -> None:
 
 
 def test_dialect_verb_forms_are_read_as_the_knowledge_bases_words() -> None:
-    vocabulary = Vocabulary.fit(["لماذا يقطع البنك رسوم", "كيف ابدل الرمز", "هل تاخدون رسوم"])
+    vocabulary = Vocabulary.fit(["لماذا يقطع البنك رسوم", "كيف ابدل الرمز", "هل تاخدون رسوم",
+                                 "خصم البنك"])
     assert vocabulary.read("لماذا كيقطع البنك رسوم") == "لماذا يقطع البنك رسوم"  # Maghrebi ك
     assert vocabulary.read("كيف نبدل الرمز") == "كيف ابدل الرمز"  # Maghrebi first person ن
     assert vocabulary.read("هل كتاخدو رسوم") == "هل تاخدون رسوم"  # ك and the plural و
+    assert vocabulary.read("لماذا اتخصمها البنك") == "لماذا خصم البنك"  # Egyptian ات, ها
+    assert vocabulary.read("وكيف الرمز") == "كيف الرمز"  # a conjunction it never saw there
     assert vocabulary.read("متي هيوصل") == "متي هيوصل"  # no reading it knows: unchanged
     assert vocabulary.coverage(vocabulary.read("كيف نبدل الرمز")) == 1.0
 
