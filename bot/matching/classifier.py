@@ -48,6 +48,12 @@ SENTENCE_ALPHA = 1e-3  # L2 penalty
 SENTENCE_BATCH = 256
 SENTENCE_STEPS = 2000
 SENTENCE_EPOCHS = (30, 200)
+# Each epoch, every phrasing's vector is displaced by Gaussian noise of this deviation per
+# dimension (a unit vector's dimensions are about 0.044 apart), so the network learns the
+# neighbourhood of a phrasing rather than its point: with ten phrasings an intent the
+# sentence model alone ranks +0.3 points of English and +0.6 of Arabic questions first
+# (four seeds, 0.02 to 0.04 alike; 0.08 is too much).
+SENTENCE_NOISE = 0.03
 # Refits of the output layer alone (after a few entries changed) continue from the earlier
 # weights and converge within this many iterations.
 SENTENCE_ITERATIONS = 60
@@ -201,8 +207,12 @@ def _fit_network(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, .
     epochs = int(np.clip(-(-SENTENCE_STEPS // -(-len(vectors) // batch)), *SENTENCE_EPOCHS))
     units = int(np.clip(len(vectors) // SENTENCE_ROWS_PER_UNIT, *SENTENCE_UNITS))
     model = MLPClassifier(hidden_layer_sizes=(units,), alpha=SENTENCE_ALPHA,
-                          batch_size=batch, max_iter=epochs, random_state=0)
-    model.fit(vectors, labels)
+                          batch_size=batch, random_state=0)
+    noise = np.random.default_rng(0)
+    classes = np.unique(labels)
+    for _ in range(epochs):  # each epoch sees the phrasings a little displaced
+        noisy = vectors + noise.normal(0, SENTENCE_NOISE, vectors.shape).astype(np.float32)
+        model.partial_fit(noisy, labels, classes=classes)
     return (model.coefs_[0], model.intercepts_[0], model.coefs_[1].T, model.intercepts_[1])
 
 

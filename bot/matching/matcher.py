@@ -41,6 +41,7 @@ from bot.matching.classifier import (
     MEANING_SPAN,
     MEANING_VOUCHES,
     SENTENCE_ALPHA,
+    SENTENCE_NOISE,
     SENTENCE_ROWS_PER_UNIT,
     SENTENCE_STEPS,
     SENTENCE_UNITS,
@@ -89,7 +90,7 @@ MAX_BOOST = 2.5
 # older stored indexes stale instead of silently misread.
 INDEX_FORMAT = (f"14 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
                 f"sentence {SENTENCE_UNITS}/{SENTENCE_ROWS_PER_UNIT}/{SENTENCE_ALPHA}/"
-                f"{SENTENCE_STEPS} "
+                f"{SENTENCE_STEPS}/{SENTENCE_NOISE} "
                 f"weights {SENTENCE_WEIGHTS} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
                 f"twins {MIN_SIMILARITY}/{CLOSEST_SHARE}/{MAX_CLOSEST}")
 
