@@ -48,12 +48,17 @@ SENTENCE_ALPHA = 1e-3  # L2 penalty
 SENTENCE_BATCH = 256
 SENTENCE_STEPS = 2000
 SENTENCE_EPOCHS = (30, 200)
-# Each epoch, every phrasing's vector is displaced by Gaussian noise of this deviation per
+# Where labels have few phrasings (fewer than SENTENCE_NOISE_BELOW on average), every
+# phrasing's vector is displaced each epoch by Gaussian noise of this deviation per
 # dimension (a unit vector's dimensions are about 0.044 apart), so the network learns the
-# neighbourhood of a phrasing rather than its point: with ten phrasings an intent the
-# sentence model alone ranks +0.3 points of English and +0.6 of Arabic questions first
-# (four seeds, 0.02 to 0.04 alike; 0.08 is too much).
+# neighbourhood of a phrasing rather than its point. BANKING77 with ten phrasings an intent:
+# +1.0 English and +1.5 Arabic points for the whole matcher (the sentence model alone,
+# four seeds: +0.3 / +0.6; 0.02 to 0.04 alike, 0.08 too much). With every phrasing it
+# changes nothing for the better: 0.1 to 0.4 points lower, and a network less sure of
+# itself makes calibration lean on it more, so more questions wait for the encoder (p50
+# 2.8 to 4.8 ms).
 SENTENCE_NOISE = 0.03
+SENTENCE_NOISE_BELOW = 50
 # Refits of the output layer alone (after a few entries changed) continue from the earlier
 # weights and converge within this many iterations.
 SENTENCE_ITERATIONS = 60
@@ -63,6 +68,11 @@ SENTENCE_ITERATIONS = 60
 # intent).
 SENTENCE_WEIGHTS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 DEFAULT_SENTENCE_WEIGHT = 0.15
+# Another weight replaces the default only if it ranks this share more held-out phrasings
+# first: a near tie is noise, and a heavier sentence model makes fewer questions sure by
+# words alone (see matcher.sure), so more of them wait for the encoder (BANKING77 with
+# every phrasing: 0.2 won by a hair and p50 went from 2.8 to 4.1 ms).
+WEIGHT_GAIN = 0.005
 # A question whose words the knowledge base does not know (a dialect, other wording) is
 # still in scope if its meaning is close to an entry's phrasings: from this sentence
 # similarity on (USE-m v3 cosine) its meaning vouches for it fully, and less and less down
@@ -206,13 +216,16 @@ def _fit_network(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, .
     batch = min(SENTENCE_BATCH, len(vectors))
     epochs = int(np.clip(-(-SENTENCE_STEPS // -(-len(vectors) // batch)), *SENTENCE_EPOCHS))
     units = int(np.clip(len(vectors) // SENTENCE_ROWS_PER_UNIT, *SENTENCE_UNITS))
-    model = MLPClassifier(hidden_layer_sizes=(units,), alpha=SENTENCE_ALPHA,
-                          batch_size=batch, random_state=0)
-    noise = np.random.default_rng(0)
     classes = np.unique(labels)
-    for _ in range(epochs):  # each epoch sees the phrasings a little displaced
-        noisy = vectors + noise.normal(0, SENTENCE_NOISE, vectors.shape).astype(np.float32)
-        model.partial_fit(noisy, labels, classes=classes)
+    model = MLPClassifier(hidden_layer_sizes=(units,), alpha=SENTENCE_ALPHA,
+                          batch_size=batch, max_iter=epochs, random_state=0)
+    if len(vectors) >= SENTENCE_NOISE_BELOW * len(classes):
+        model.fit(vectors, labels)
+    else:
+        noise = np.random.default_rng(0)
+        for _ in range(epochs):  # each epoch sees the phrasings a little displaced
+            noisy = vectors + noise.normal(0, SENTENCE_NOISE, vectors.shape).astype(np.float32)
+            model.partial_fit(noisy, labels, classes=classes)
     return (model.coefs_[0], model.intercepts_[0], model.coefs_[1].T, model.intercepts_[1])
 
 
@@ -309,23 +322,26 @@ def _weigh(margins: np.ndarray, meant: np.ndarray, similarities: np.ndarray,
            truth: np.ndarray, weights: Sequence[float]) -> tuple[float, float]:
     """The sentence model's weight that ranks the most held-out phrasings first by
     confidence (of weights that rank as many, the one under which they are likelier), and
-    the temperature under which they are most likely with it.
+    the temperature under which they are most likely with it. The default weight stays
+    unless another ranks at least WEIGHT_GAIN more of them first.
 
     Ranking rather than likelihood chooses the weight: where entries have few phrasings the
     network is sure of itself on the phrasings it learned, which likelihood punishes more
     than ranking does (BANKING77 with ten phrasings an intent: likelihood 0.1, ranking 0.3,
     worth 2.4 points on English test questions)."""
     rows = np.arange(len(truth))
-    best: tuple[float, float, float, float] | None = None
+    candidates = []
     for weight in weights:
         combined = margins + weight * meant
         loss, temperature = min(
             (-np.log(softmax(combined * t)[rows, truth] + 1e-12).mean(), float(t))
             for t in TEMPERATURES)
         ranked = (softmax(combined * temperature) + similarities).argmax(axis=1)
-        candidate = (-(ranked == truth).mean(), loss, temperature, weight)
-        best = candidate if best is None or candidate < best else best
-    return best[2], best[3]
+        candidates.append((-(ranked == truth).mean(), loss, temperature, weight))
+    best = min(candidates)
+    default = next((c for c in candidates if c[3] == DEFAULT_SENTENCE_WEIGHT), best)
+    chosen = best if default[0] - best[0] >= WEIGHT_GAIN else default
+    return chosen[2], chosen[3]
 
 
 SIMILARITY_CHUNK = 256  # held-out rows compared at a time: bounded memory on large bases

@@ -42,10 +42,12 @@ from bot.matching.classifier import (
     MEANING_VOUCHES,
     SENTENCE_ALPHA,
     SENTENCE_NOISE,
+    SENTENCE_NOISE_BELOW,
     SENTENCE_ROWS_PER_UNIT,
     SENTENCE_STEPS,
     SENTENCE_UNITS,
     SENTENCE_WEIGHTS,
+    WEIGHT_GAIN,
     Calibration,
     SentenceNetwork,
     calibrate,
@@ -90,8 +92,8 @@ MAX_BOOST = 2.5
 # older stored indexes stale instead of silently misread.
 INDEX_FORMAT = (f"14 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
                 f"sentence {SENTENCE_UNITS}/{SENTENCE_ROWS_PER_UNIT}/{SENTENCE_ALPHA}/"
-                f"{SENTENCE_STEPS}/{SENTENCE_NOISE} "
-                f"weights {SENTENCE_WEIGHTS} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
+                f"{SENTENCE_STEPS}/{SENTENCE_NOISE}<{SENTENCE_NOISE_BELOW} "
+                f"weights {SENTENCE_WEIGHTS}+{WEIGHT_GAIN} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
                 f"twins {MIN_SIMILARITY}/{CLOSEST_SHARE}/{MAX_CLOSEST}")
 
 # Vectors of normalized phrasings, one row each: by default the encoder's reading of the
