@@ -38,6 +38,23 @@ def test_the_sentence_network_learns_what_no_linear_model_can() -> None:
     assert (predicted == test_labels).mean() >= 0.95
 
 
+def test_few_phrasings_a_label_are_learned_with_noise_the_same_every_time() -> None:
+    """Below SENTENCE_NOISE_BELOW phrasings a label the network learns from displaced
+    copies: it still learns XOR, and a rebuild learns exactly the same weights."""
+    from bot.matching.classifier import SENTENCE_NOISE_BELOW
+
+    rng = np.random.default_rng(2)
+    points, labels = _xor(rng, 40)
+    assert len(points) < SENTENCE_NOISE_BELOW * 2
+    network = fit_sentence_model(points, labels, 2)
+    again = fit_sentence_model(points, labels, 2)
+    assert np.array_equal(network.hidden, again.hidden)
+    assert np.array_equal(network.coef, again.coef)
+    test_points, test_labels = _xor(rng, 100)
+    predicted = network.log_probabilities(test_points).argmax(axis=1)
+    assert (predicted == test_labels).mean() >= 0.9
+
+
 def test_a_label_without_phrasings_is_never_likely() -> None:
     rng = np.random.default_rng(1)
     points, labels = _xor(rng, 100)
