@@ -23,7 +23,7 @@ class Thresholds:
     `margin` is answered. Otherwise the candidates at or above `suggest`, and those within
     `margin` of a best candidate that was too close to call, are offered as choices; if
     there are none the bot says it does not know. The defaults were measured on BANKING77
-    with non-banking questions (`bench/banking77.py`: 92% of those declined, 0.1 points of
+    with non-banking questions (`bench/banking77.py`: 92% of those declined, 0.2 points of
     in-scope accuracy given up; 0.375 declined 90.4%, too close to call), and on this bot's
     own held-out questions.
     """
