@@ -267,8 +267,9 @@ def calibrate(matrix: sparse.csr_matrix, owners: np.ndarray, texts: Sequence[str
     """Hold out one phrasing in five of every entry that has at least three, learn from the
     rest, and measure the held-out phrasings: the temperature under which they are most
     likely, the median share of their words the rest of the knowledge base knows, and the
-    median confidence they get for their own entry. With the encoder, also the weight of the
-    sentence model that ranks most of them first (see `_weigh`).
+    lower quartile of the confidence they get for their own entry (see CONFIDENCE_QUANTILE),
+    both overall and per language. With the encoder, also the weight of the sentence model
+    that ranks most of them first (see `_weigh`).
 
     `vectors` are the phrasings' sentence vectors and `groups` the sentence model's label of
     each entry (see linking.py), when the encoder is on."""

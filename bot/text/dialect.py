@@ -246,7 +246,7 @@ def readings(word: str) -> list[str]:
         endings += [(cost + len(suffix), stem[:-len(suffix)]) for suffix in SUFFIXES
                     if stem.endswith(suffix) and len(stem) - len(suffix) >= MIN_STEM]
         forms += endings
-        forms += [(cost + 1, "ا" + form[1:]) for cost, form in endings
+        forms += [(changed + 1, "ا" + form[1:]) for changed, form in endings
                   if form.startswith("ن") and len(form) > MIN_STEM]
     forms.sort(key=lambda form: form[0])
     return list(dict.fromkeys(form for _, form in forms[1:]))
