@@ -9,15 +9,18 @@ text as written, see encoder.sentence_text):
   what the words do not share (an Arabic entry and its English twin learn it together, see
   linking.py), and both together give the probability of each entry;
 - the cosine similarity of the question with each phrasing, the best one per entry: close
-  paraphrases of a stored phrasing win even when the classifier hesitates;
+  paraphrases of a stored phrasing win even when the classifier hesitates; with the
+  encoder, where entries have many phrasings, the best sentence similarity too, for the
+  entries likeliest by the rest (see classifier.MEANING_FROM);
 - coverage: how much of the question the knowledge base's vocabulary knows (see
   vocabulary.py), relative to how much it typically knows of an unseen in-scope question;
   with the encoder, at least what the question's meaning vouches for (its best sentence
   similarity with the entry's phrasings, see classifier.vouch).
 
-confidence = (probability + best cosine) / 2 × coverage², in [0, 1]. Squaring lets one
-unknown content word weigh: measured on BANKING77, it declines 90% of non-banking questions
-for under one point of in-scope accuracy, and the meaning keeps dialect questions in.
+confidence = (probability + best cosine + weight × best meaning) / (2 + weight) × coverage²,
+in [0, 1] (see classifier.confidence). Squaring lets one unknown content word weigh:
+measured on BANKING77, it declines 90% of non-banking questions for under one point of
+in-scope accuracy, and the meaning keeps dialect questions in.
 
 Words first: a fully covered question whose words alone name an entry surely (see `sure`)
 is answered without encoding it, which halves the time of most in-scope questions; every
@@ -38,8 +41,10 @@ from scipy import sparse
 
 from bot.matching.classifier import (
     CLASSIFIER_C,
+    MEANING_FROM,
     MEANING_SPAN,
     MEANING_VOUCHES,
+    MEANING_WEIGHT,
     SENTENCE_ALPHA,
     SENTENCE_NOISE,
     SENTENCE_NOISE_BELOW,
@@ -47,6 +52,7 @@ from bot.matching.classifier import (
     SENTENCE_STEPS,
     SENTENCE_UNITS,
     SENTENCE_WEIGHTS,
+    VOUCHED,
     WEIGHT_GAIN,
     Calibration,
     SentenceNetwork,
@@ -73,10 +79,6 @@ from bot.text.language import script_language
 CHAR_WEIGHT = 0.6
 WORD_WEIGHT = 0.4
 LARGE_KB = 2000
-# Meaning vouches for a question only as one of these many entries most likely by words
-# and probability: enough for every right answer measured, and a fraction of the cost of
-# comparing the question with every phrasing.
-VOUCHED = 8
 # Words alone settle a question they answer with this confidence (before any boost), this
 # far ahead of the runner-up (see `sure`).
 SURE = 0.7
@@ -90,10 +92,11 @@ REFERENCE_CONFIDENCE = 0.7
 MAX_BOOST = 2.5
 # Everything a stored index depends on besides the knowledge itself: a change here makes
 # older stored indexes stale instead of silently misread.
-INDEX_FORMAT = (f"14 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
+INDEX_FORMAT = (f"15 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
                 f"sentence {SENTENCE_UNITS}/{SENTENCE_ROWS_PER_UNIT}/{SENTENCE_ALPHA}/"
                 f"{SENTENCE_STEPS}/{SENTENCE_NOISE}<{SENTENCE_NOISE_BELOW} "
                 f"weights {SENTENCE_WEIGHTS}+{WEIGHT_GAIN} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
+                f"meaning {MEANING_WEIGHT}>={MEANING_FROM}/{VOUCHED} "
                 f"twins {MIN_SIMILARITY}/{CLOSEST_SHARE}/{MAX_CLOSEST}")
 
 # Vectors of normalized phrasings, one row each: by default the encoder's reading of the
@@ -362,14 +365,19 @@ class Matcher:
         return np.array([(self.sentence.phrasings[self._starts[e]:self._ends[e]] @ encoded).max()
                          for e in entries])
 
-    def _vouched(self, likelihood: np.ndarray, coverage: float,
+    def _weighed(self, probabilities: np.ndarray, similarities: np.ndarray, coverage: float,
                  encoded: np.ndarray) -> np.ndarray:
-        """The coverage of every entry for a question whose coverage is short: the VOUCHED
-        entries most likely by words and probability get what their meaning vouches for."""
-        cover = np.full(len(likelihood), coverage)
-        likely = np.argsort(-likelihood, kind="stable")[:VOUCHED]
-        cover[likely] = np.maximum(coverage, vouch(self.meanings(encoded, likely)))
-        return cover
+        """The confidences of an encoded question: the VOUCHED entries likeliest by words and
+        probability have their best sentence similarity weighed in, and a coverage of at
+        least what it vouches for (see classifier.vouch)."""
+        likely = np.argsort(-(probabilities + similarities), kind="stable")[:VOUCHED]
+        meaning = np.zeros(len(probabilities))
+        meaning[likely] = self.meanings(encoded, likely)
+        cover = np.full(len(probabilities), coverage)
+        if coverage < 1:
+            cover[likely] = np.maximum(coverage, vouch(meaning[likely]))
+        return confidence(probabilities, similarities, cover, meaning,
+                          self.calibration.meaning_weight)
 
     def rank(self, normalized: str, limit: int = 5, written: str | None = None,
              ) -> list[Candidate]:
@@ -385,10 +393,10 @@ class Matcher:
         "يقطع", see Vocabulary.read). The words decide alone when they are sure (see
         `sure`); the other questions are encoded and the sentence model's probabilities
         join the SVMs'.
-        With the encoder, the coverage of each of the VOUCHED likeliest entries is at least
-        what the question's meaning vouches for: its best sentence similarity with the
-        entry's phrasings (see classifier.vouch), so that a dialect question whose words the
-        knowledge base does not know is not taken for one on another topic."""
+        For an encoded question, each of the VOUCHED likeliest entries has its best sentence
+        similarity with the question weighed in, and a coverage at least what that
+        similarity vouches for (see classifier.vouch), so that a dialect question whose
+        words the knowledge base does not know is not taken for one on another topic."""
         if written is not None and len(written) != len(questions):
             raise ValueError(f"{len(written)} written forms for {len(questions)} questions")
         if not self.entry_ids:
@@ -416,11 +424,12 @@ class Matcher:
                 encoded = dict(zip(unsure, meant, strict=True))
         ranked = []
         for row, cover in enumerate(covers):
-            if row in encoded and cover < 1:
-                cover = self._vouched(probabilities[row] + similarities[row], cover,
-                                      encoded[row])
-            scores = np.minimum(1.0, confidence(probabilities[row], similarities[row], cover)
-                                * self.boost(languages[row]))
+            if row in encoded:
+                scores = self._weighed(probabilities[row], similarities[row], cover,
+                                       encoded[row])
+            else:
+                scores = confidence(probabilities[row], similarities[row], cover)
+            scores = np.minimum(1.0, scores * self.boost(languages[row]))
             ranked.append([Candidate(self.entry_ids[i], float(scores[i]))
                            for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0])
         return ranked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import sparse
 
 from bot.matching.classifier import (
@@ -81,11 +82,11 @@ def test_refitting_from_a_network_keeps_its_hidden_layer_and_learns_new_rows() -
     assert (predicted[:-40] == labels).mean() >= 0.9
 
 
-def _knowledge(words_tell: bool, meaning_tells: bool) -> tuple:
-    """ENTRIES entries of ROWS phrasings each; their n-grams, or their sentence vectors,
+def _knowledge(words_tell: bool, meaning_tells: bool, rows: int = ROWS) -> tuple:
+    """ENTRIES entries of `rows` phrasings each; their n-grams, or their sentence vectors,
     or both, tell the entries apart (the rest is noise)."""
     rng = np.random.default_rng(3)
-    owners = np.repeat(np.arange(ENTRIES), ROWS)
+    owners = np.repeat(np.arange(ENTRIES), rows)
     features = 40
     noise = rng.random((len(owners), features)) < (0.04 if words_tell else 0.1)
     if words_tell:
@@ -122,6 +123,31 @@ def test_without_the_encoder_the_weight_stays_the_default() -> None:
 
     matrix, owners, texts, _ = _knowledge(words_tell=True, meaning_tells=False)
     assert calibrate(matrix, owners, texts).sentence_weight == DEFAULT_SENTENCE_WEIGHT
+
+
+def test_the_best_meaning_counts_where_entries_have_many_phrasings() -> None:
+    """The nearest phrasing by meaning is a fair witness among many phrasings and a poor
+    one among few (see MEANING_FROM): it joins the confidence only in the first case."""
+    from bot.matching.classifier import MEANING_FROM, MEANING_WEIGHT
+
+    assert ROWS < MEANING_FROM
+    few = _knowledge(words_tell=True, meaning_tells=True)
+    assert calibrate(*few).meaning_weight == 0.0
+    many = _knowledge(words_tell=True, meaning_tells=True, rows=MEANING_FROM)
+    assert calibrate(*many).meaning_weight == MEANING_WEIGHT
+    assert calibrate(*many[:3]).meaning_weight == 0.0  # without the encoder
+
+
+def test_confidence_counts_the_best_meaning_with_its_weight() -> None:
+    from bot.matching.classifier import confidence
+
+    assert confidence(0.8, 0.6, 1.0) == pytest.approx(0.7)
+    assert confidence(0.8, 0.6, 1.0, 0.9) == pytest.approx(0.7)  # weighed 0 by default
+    assert confidence(0.8, 0.6, 1.0, 0.9, 1.0) == pytest.approx(2.3 / 3)
+    assert confidence(0.8, 0.6, 0.5, 0.9, 1.0) == pytest.approx(2.3 / 3 / 4)
+    assert confidence(np.array([0.8, 0.2]), np.array([0.6, 0.1]), 1.0,
+                      np.array([0.9, 0.3]), 0.5).tolist() == pytest.approx([1.85 / 2.5,
+                                                                           0.45 / 2.5])
 
 
 def test_typical_coverage_and_confidence_are_measured_per_language() -> None:

@@ -121,7 +121,7 @@ def test_thresholds_are_stored_and_checked(run) -> None:
     assert refused.exit_code == 1
     assert "suggest <= answer" in refused.output
     assert run("kb", "thresholds", "--db", "kb.db", "--reset").output == (
-        "answer 0.400, suggest 0.390, margin 0.020\n")
+        "answer 0.425, suggest 0.415, margin 0.020\n")
 
 
 def test_variants_that_normalize_alike_merge_quietly(run, tmp_path: Path) -> None:

@@ -265,6 +265,29 @@ def test_the_sentence_model_counts_with_its_calibrated_weight() -> None:
     assert matcher.rank(question)[0].score != pytest.approx(heavier.rank(question)[0].score)
 
 
+def test_the_best_meaning_joins_the_confidence_of_encoded_questions(counting_encoder) -> None:
+    """With a meaning weight of 1, an encoded question's confidence in an entry is the mean
+    of its probability, its best lexical similarity and its best sentence similarity with
+    the entry's phrasings, instead of the mean of the first two."""
+    from dataclasses import replace
+
+    matcher = Matcher.fit(PAIRS, counting_encoder)
+    calibration = matcher.calibration
+    question = normalize("card rate")  # every word known, not sure by words alone
+    counting_encoder.seen.clear()
+    matcher.calibration = replace(calibration, meaning_weight=0.0)
+    before = matcher.rank(question, 1)[0]
+    matcher.calibration = replace(calibration, meaning_weight=1.0)
+    after = matcher.rank(question, 1)[0]
+    assert counting_encoder.seen == [question, question]
+    assert before.entry_id == after.entry_id
+    entry = matcher.entry_ids.index(before.entry_id)
+    meaning = matcher.meanings(counting_encoder.encode([question])[0], [entry])[0]
+    boost = matcher.boost("en")
+    assert after.score == pytest.approx(boost * (2 * before.score / boost + meaning) / 3,
+                                        abs=1e-6)
+
+
 def test_coverage_and_boost_follow_the_questions_language() -> None:
     from dataclasses import replace
 
