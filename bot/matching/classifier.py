@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import sparse
 
+from bot.matching.features import common, without
 from bot.matching.vocabulary import Vocabulary
 from bot.text.language import script_language
 
@@ -379,10 +380,12 @@ SIMILARITY_CHUNK = 256  # held-out rows compared at a time: bounded memory on la
 def best_of_each_entry(matrix: sparse.csr_matrix, owners: np.ndarray,
                        held: np.ndarray) -> np.ndarray:
     """For each held-out row, its best cosine similarity with the learned rows of every
-    entry (a column each), as rank() measures a question against the phrasings."""
+    entry (a column each), as rank() measures a question against the phrasings (without
+    the common n-grams, see features.COMMON_SHARE)."""
     learned = matrix[~held].T.tocsc()
     starts = np.searchsorted(owners[~held], np.arange(owners.max() + 1))
-    held_rows = matrix[held]
+    document_counts = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    held_rows = without(matrix[held], common(document_counts, matrix.shape[0]))
     return np.vstack([
         np.maximum.reduceat((held_rows[i:i + SIMILARITY_CHUNK] @ learned).toarray(), starts,
                             axis=1)

@@ -65,7 +65,16 @@ from bot.matching.classifier import (
     vouch,
 )
 from bot.matching.encoder import Encoder, sentence_text, shared_encoder
-from bot.matching.features import View, char_ngrams, vectors, word_ngrams
+from bot.matching.features import (
+    COMMON_SHARE,
+    LARGE_KB,
+    View,
+    char_ngrams,
+    common,
+    vectors,
+    without,
+    word_ngrams,
+)
 from bot.matching.linking import (
     CLOSEST_SHARE,
     MAX_CLOSEST,
@@ -78,7 +87,6 @@ from bot.text.language import script_language
 
 CHAR_WEIGHT = 0.6
 WORD_WEIGHT = 0.4
-LARGE_KB = 2000
 # Words alone settle a question they answer with this confidence (before any boost), this
 # far ahead of the runner-up (see `sure`).
 SURE = 0.7
@@ -92,7 +100,8 @@ REFERENCE_CONFIDENCE = 0.7
 MAX_BOOST = 2.5
 # Everything a stored index depends on besides the knowledge itself: a change here makes
 # older stored indexes stale instead of silently misread.
-INDEX_FORMAT = (f"15 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
+INDEX_FORMAT = (f"16 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
+                f"common {COMMON_SHARE}>={LARGE_KB} "
                 f"sentence {SENTENCE_UNITS}/{SENTENCE_ROWS_PER_UNIT}/{SENTENCE_ALPHA}/"
                 f"{SENTENCE_STEPS}/{SENTENCE_NOISE}<{SENTENCE_NOISE_BELOW} "
                 f"weights {SENTENCE_WEIGHTS}+{WEIGHT_GAIN} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
@@ -239,6 +248,7 @@ class Matcher:
         if len(owners) and np.any(np.diff(owners) < 0):
             raise ValueError("phrasing rows must be grouped by entry")
         self._starts = np.searchsorted(owners, np.arange(len(entry_ids)))
+        self._common = common(np.diff(self.by_feature.indptr), len(owners))
         self._ends = np.append(self._starts[1:], len(owners)).astype(self._starts.dtype)
 
     @property
@@ -354,8 +364,9 @@ class Matcher:
         return softmax(margins * self.calibration.temperature)
 
     def similarities(self, vectors: sparse.csr_matrix) -> np.ndarray:
-        """The best cosine similarity with each entry's phrasings, one row per question."""
-        sims = (vectors @ self.by_feature).toarray()
+        """The best cosine similarity with each entry's phrasings, one row per question
+        (without the n-grams common in a large knowledge base, see features.COMMON_SHARE)."""
+        sims = (without(vectors, self._common) @ self.by_feature).toarray()
         return np.maximum.reduceat(sims, self._starts, axis=1)
 
     def meanings(self, encoded: np.ndarray, entries: np.ndarray) -> np.ndarray:

@@ -144,6 +144,36 @@ def test_the_bot_answers_without_loading_scikit_learn(tmp_path) -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_common_ngrams_are_those_of_more_than_a_tenth_of_a_large_knowledge_base() -> None:
+    from scipy import sparse
+
+    from bot.matching.features import LARGE_KB, common, without
+
+    counts = np.array([0, LARGE_KB // 10, LARGE_KB // 10 + 1, LARGE_KB])
+    assert common(counts, LARGE_KB).tolist() == [False, False, True, True]
+    assert not common(counts, LARGE_KB - 1).any()
+    vectors = sparse.csr_matrix(np.array([[0.5, 0.5, 0.7], [0.0, 1.0, 0.0]], np.float32))
+    kept = without(vectors, np.array([False, True, False]))
+    assert kept.toarray().ravel().tolist() == pytest.approx([0.5, 0.0, 0.7, 0.0, 0.0, 0.0])
+    assert kept.nnz == 2 and vectors.nnz == 4
+
+
+def test_the_similarity_leaves_out_ngrams_common_in_a_large_knowledge_base() -> None:
+    """"the" is in every phrasing: in a large knowledge base it no longer makes a question
+    similar to all of them; a phrasing's own words still find it."""
+    from bot.matching.features import LARGE_KB
+
+    rng = np.random.default_rng(5)
+    words = ["".join(rng.choice(list("bcdfgklmnprstvz"), 6)) for _ in range(400)]
+    pairs = [(f"e{i % 10}", f"the {words[i * 7 % 400]} {words[(i * 13 + 5) % 400]}")
+             for i in range(LARGE_KB)]
+    large, small = Matcher.fit(pairs), Matcher.fit(pairs[:LARGE_KB // 2])
+    assert large.similarities(large.vectors(["the"])).max() == 0
+    assert small.similarities(small.vectors(["the"])).max() > 0.05  # little: its idf is low
+    own = large.similarities(large.vectors([pairs[3][1]]))[0]
+    assert large.entry_ids[int(own.argmax())] == "e3" and own.max() > 0.6
+
+
 def test_confidence_is_raised_where_unseen_questions_score_low(matcher: Matcher) -> None:
     from bot.matching.classifier import Calibration
     from bot.matching.matcher import REFERENCE_CONFIDENCE
