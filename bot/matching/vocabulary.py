@@ -70,6 +70,8 @@ class Vocabulary:
                 seen += idf
                 total += idf
                 continue
+            if word.isdigit():  # an amount or a date tells nothing of the topic
+                continue
             match = None
             if len(word) >= MIN_FUZZY_WORD and fuzzy_left > 0:
                 fuzzy_left -= 1

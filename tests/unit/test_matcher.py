@@ -47,6 +47,16 @@ def test_coverage_weighs_unknown_and_misspelt_words() -> None:
     assert vocabulary.coverage("where is my carrd") > vocabulary.coverage("where is my pasta")
 
 
+def test_numbers_the_knowledge_base_never_saw_do_not_lower_coverage() -> None:
+    """An amount or a date says nothing of the topic: "1000" unknown to the knowledge base
+    counts neither for nor against the question."""
+    vocabulary = Vocabulary.fit(["i was charged twice", "where is my card", "card fee 5"])
+    assert vocabulary.coverage("i was charged 1000 twice") == vocabulary.coverage(
+        "i was charged twice") == 1.0
+    assert vocabulary.coverage("card fee 5") == 1.0  # a number it knows counts as known
+    assert vocabulary.coverage("weather 2026") == 0.0
+
+
 def test_dialect_verb_forms_are_read_as_the_knowledge_bases_words() -> None:
     vocabulary = Vocabulary.fit(["لماذا يقطع البنك رسوم", "كيف ابدل الرمز", "هل تاخدون رسوم",
                                  "خصم البنك"])
@@ -56,6 +66,9 @@ def test_dialect_verb_forms_are_read_as_the_knowledge_bases_words() -> None:
     assert vocabulary.read("لماذا اتخصمها البنك") == "لماذا خصم البنك"  # Egyptian ات, ها
     assert vocabulary.read("وكيف الرمز") == "كيف الرمز"  # a conjunction it never saw there
     assert vocabulary.read("متي هيوصل") == "متي هيوصل"  # no reading it knows: unchanged
+    knows = Vocabulary.fit(["المبلغ ما ظهر", "لماذا لم تنفذ العمليه"])
+    assert knows.read("المبلغ مظهرش") == "المبلغ ظهر"  # Egyptian negation م...ش
+    assert knows.read("العمليه ومتنفذش") == "العمليه تنفذ"  # و, then م...ش
     assert vocabulary.coverage(vocabulary.read("كيف نبدل الرمز")) == 1.0
 
 

@@ -55,6 +55,12 @@ def test_idempotent() -> None:
         # "what do I do now, I can't find the app": Gulf, Maghrebi, standard
         ["وش اسوي الحين مو لاقي الابليكيشن", "اشنو ندير دابا مش لاقي لابليكاسيون",
          "ماذا أفعل الآن لا لاقي التطبيق"],
+        # "I already made a transfer a week ago and the ATM told me to wait": Maghrebi,
+        # standard
+        ["درت فيرمون ديجا هادي سيمانة و الديستريبيتور قالي تسنا",
+         "قمت تحويل بالفعل هذي اسبوع و الصراف قال لي تسنا"],
+        # "it gave me 600 only, and took 1000 from the account by itself"
+        ["عطاني غير 600 و جبد 1000 من الكونط بوحدو", "أعطاني غير 600 و سحب 1000 من الحساب وحده"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
