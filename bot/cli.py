@@ -125,6 +125,8 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
     entries, phrasings = counts["entries"], counts["phrasings"]
     line = (f"{entries} new {'entry' if entries == 1 else 'entries'}, "
             f"{phrasings} new {'phrasing' if phrasings == 1 else 'phrasings'}")
+    if counts["names"]:
+        line += f" ({counts['names']} of them intents' names)"
     if counts["duplicates_skipped"]:
         line += f", {counts['duplicates_skipped']} duplicate rows skipped"
     click.echo(line)

@@ -63,23 +63,24 @@ def fresh_db(tmp_path: Path, kb_path: Path):
 
 
 TWINS = """intent,lang,text,answer
-desk-hours,en,help desk,The help desk is open from nine to five.
-desk-hours,en,the help desk,The help desk is open from nine to five.
-desk-hours,en,help desk please,The help desk is open from nine to five.
-desk-phone,en,help desk,Call the help desk on extension 100.
-desk-phone,en,the help desk,Call the help desk on extension 100.
-desk-phone,en,help desk please,Call the help desk on extension 100.
+desk-1,en,help desk,The help desk is open from nine to five.
+desk-1,en,the help desk,The help desk is open from nine to five.
+desk-1,en,help desk please,The help desk is open from nine to five.
+desk-2,en,help desk,Call the help desk on extension 100.
+desk-2,en,the help desk,Call the help desk on extension 100.
+desk-2,en,help desk please,Call the help desk on extension 100.
 """
 
 
 @pytest.fixture
 def add_twins(tmp_path: Path):
-    """Adds two entries with the same phrasings (so no question can tell them apart)."""
+    """Adds two entries with the same phrasings (so no question can tell them apart; their
+    intents are named by codes, which add no phrasing)."""
 
     def add(db) -> tuple[str, str]:
         path = tmp_path / "twins.csv"
         path.write_text(TWINS, encoding="utf-8")
         write_import(db, plan_import(path))
-        return "desk-hours", "desk-phone"
+        return "desk-1", "desk-2"
 
     return add

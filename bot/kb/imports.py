@@ -3,7 +3,9 @@
 Every row is read and checked before anything is written; one problem anywhere stops the
 import with a message naming the line, and the database is left as it was. Rows with the
 same intent become one entry; a phrasing's language is detected from its script when the
-file does not say.
+file does not say. Where a file has few rows per intent, an intent's name that reads as
+words ("card_arrival", "وصول البطاقة") is a phrasing of its entry too: whoever named the
+intent said in a few words what it asks (see NAMES_BELOW).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +32,14 @@ MAX_FIELD = 1 << 20
 INTENT_COLUMNS = ("intent", "label", "category", "intent_name", "class")
 TEXT_COLUMNS = ("text", "question", "utterance", "phrasing", "query", "sentence")
 IMPORTED = "imported"
+# An intent's name is a phrasing when it has at most this many words, of letters only, in a
+# file of fewer than NAMES_BELOW rows per intent on average. BANKING77 with ten phrasings an
+# intent: 2.1 points more English questions answered right (Arabic 0.3 fewer); with every
+# phrasing, 0.1 to 0.3 points fewer: there a terse name draws short questions away.
+MAX_NAME_WORDS = 8
+NAMES_BELOW = 50
+_NAME_SEPARATORS = re.compile(r"[\s_\-./:]+")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 class ImportProblem(ValueError):
@@ -45,6 +56,7 @@ class Phrasing:
     lang: str | None = None
     answer: str | None = None
     raw: str = ""
+    by_answer: bool = False  # a QnA row: its entry is named after its answer
 
 
 @dataclass
@@ -54,6 +66,7 @@ class ImportPlan:
     source: str
     phrasings: list[Phrasing] = field(default_factory=list)
     skipped_duplicates: int = 0
+    names: list[Phrasing] = field(default_factory=list)  # intents' names, as phrasings
 
     @property
     def intents(self) -> set[str]:
@@ -93,6 +106,33 @@ def _rows(text: str, name: str, delimiter: str) -> Iterator[tuple[int, list[str]
         except csv.Error as exc:
             raise ImportProblem(f"{name}:{reader.line_num}: {exc}") from None
         yield reader.line_num, row
+
+
+def name_phrasing(intent: str) -> str | None:
+    """The words of an intent's name ("card_arrival": "card arrival"), if it reads as a few
+    words of letters; None for a code such as "faq-017"."""
+    words = [word for word in _NAME_SEPARATORS.split(intent) if word]
+    if not words or len(words) > MAX_NAME_WORDS:
+        return None
+    if not all(_LETTERS.fullmatch(word) for word in words):
+        return None
+    return " ".join(words)
+
+
+def _names(phrasings: list[Phrasing]) -> list[Phrasing]:
+    """A phrasing of each intent's name that reads as words and is not one of its rows
+    already, at the line of the intent's first row."""
+    first: dict[str, Phrasing] = {}
+    known: set[tuple[str, str]] = set()
+    for phrasing in phrasings:
+        first.setdefault(phrasing.intent, phrasing)
+        known.add((phrasing.intent, normalize(phrasing.text)))
+    names = []
+    for intent, phrasing in first.items():
+        text = name_phrasing(intent)
+        if text and (intent, normalize(text)) not in known:
+            names.append(Phrasing(phrasing.line, intent, text))
+    return names
 
 
 def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
@@ -149,7 +189,7 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
         if lang and lang not in LANGUAGES:
             raise ImportProblem(f"{name}:{line}: language {row[lang_at]!r} is not ar or en")
         phrasings.append(Phrasing(line, intent, question, lang or None, answer or None,
-                                  raw=row[text_at]))
+                                  raw=row[text_at], by_answer=qna))
     if not phrasings:
         raise ImportProblem(f"{name}: the file has a header but no rows")
     return phrasings
@@ -175,6 +215,11 @@ def plan_import(path: Path, *, skip_duplicates: bool = False) -> ImportPlan:
         raise ImportProblem(f"{path}: no such file")
     phrasings = read_yaml(path) if path.suffix.lower() in (".yaml", ".yml") else read_table(path)
     plan = ImportPlan(source=path.name)
+    table = path.suffix.lower() not in (".yaml", ".yml") and not phrasings[0].by_answer
+    if table and len(phrasings) < NAMES_BELOW * len({p.intent for p in phrasings}):
+        plan.names = _names(phrasings)
+        for name in plan.names:
+            name.lang = script_language(name.text)
     seen: dict[tuple[str, str], int] = {}
     for phrasing in phrasings:
         phrasing.lang = phrasing.lang or script_language(phrasing.text)
@@ -243,7 +288,12 @@ def write_import(db: sqlite_utils.Database, plan: ImportPlan,
         if progress:
             progress(len(batch))
         added = db["phrasings"].count - before
+        db["phrasings"].insert_all(
+            ({"entry_id": name.intent, "lang": name.lang, "text": name.text,
+              "normalized": normalize(name.text), "origin": IMPORTED} for name in plan.names),
+            ignore=True)
+        named = db["phrasings"].count - before - added
         db.execute("UPDATE entries SET updated_at = ? WHERE id IN (SELECT value FROM json_each(?))",
                    [stamp, json.dumps(sorted(plan.intents), ensure_ascii=False)])
-    return {"entries": len(new_entries), "phrasings": added,
+    return {"entries": len(new_entries), "phrasings": added + named, "names": named,
             "duplicates_skipped": plan.skipped_duplicates}

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.kb.store import connect
 
 CSV_OK = "intent,text\ncard_arrival,where is my card\ncard_arrival,my card has not arrived\n" \
          "exchange_rate,what exchange rate do you use\nسعر_الصرف,ما هو سعر الصرف\n"
@@ -56,7 +57,7 @@ def test_build_reports_broken_sources(run, tmp_path: Path) -> None:
 def test_import_and_eval(run, tmp_path: Path) -> None:
     (tmp_path / "train.csv").write_text(CSV_OK, encoding="utf-8")
     result = run("kb", "import", "train.csv", "--db", "kb.db")
-    assert result.output == "3 new entries, 4 new phrasings\n"
+    assert result.output == "3 new entries, 7 new phrasings (3 of them intents' names)\n"
     (tmp_path / "test.csv").write_text(
         "intent,text\ncard_arrival,where's my card??\n,what is the weather in rome\n",
         encoding="utf-8")
@@ -126,10 +127,44 @@ def test_thresholds_are_stored_and_checked(run) -> None:
 
 def test_variants_that_normalize_alike_merge_quietly(run, tmp_path: Path) -> None:
     (tmp_path / "train.csv").write_text(
-        "intent,text\ncard,Where is my card?\ncard,where is my card\ncard,وين بطاقتي؟\n"
-        "card,وَين بطاقتي\n", encoding="utf-8")
+        "intent,text\nfaq-1,Where is my card?\nfaq-1,where is my card\nfaq-1,وين بطاقتي؟\n"
+        "faq-1,وَين بطاقتي\n", encoding="utf-8")  # a code for a name: no phrasing of it
     result = run("kb", "import", "train.csv", "--db", "kb.db")
     assert result.output == "1 new entry, 2 new phrasings\n"
+
+
+def test_an_intents_name_that_reads_as_words_is_a_phrasing_too(run, tmp_path: Path) -> None:
+    """"card_arrival" says in two words what its rows ask; "faq-17" says nothing; a name
+    that is one of its rows already is not added twice; a QnA file names entries after
+    their answers, not by intents."""
+    (tmp_path / "train.csv").write_text(
+        "intent,text\ncard_arrival,where is my card\nوصول_البطاقة,أين بطاقتي\n"
+        "faq-17,how do I reset my pin\nlost card,Lost card!\n", encoding="utf-8")
+    result = run("kb", "import", "train.csv", "--db", "kb.db")
+    assert result.output == "4 new entries, 6 new phrasings (2 of them intents' names)\n"
+    db = connect(tmp_path / "kb.db")
+    names = {(row["entry_id"], row["lang"], row["text"]) for row in db["phrasings"].rows}
+    assert {("card_arrival", "en", "card arrival"),
+            ("وصول_البطاقة", "ar", "وصول البطاقة")} <= names
+    assert [text for entry, _, text in names if entry == "faq-17"] == ["how do I reset my pin"]
+    assert [text for entry, _, text in names if entry == "lost card"] == ["Lost card!"]
+    assert db.execute("SELECT title FROM answers WHERE entry_id = 'card_arrival'"
+                      ).fetchall() == [("where is my card",)]
+    again = run("kb", "import", "train.csv", "--db", "kb.db")
+    assert again.output == "0 new entries, 0 new phrasings\n"
+    (tmp_path / "qna.tsv").write_text("Question\tAnswer\nwhy\tBecause.\n", encoding="utf-8")
+    assert run("kb", "import", "qna.tsv", "--db", "kb2.db").output == (
+        "1 new entry, 1 new phrasing\n")
+
+
+def test_an_intents_name_is_no_phrasing_where_a_file_has_many_rows_an_intent(
+        run, tmp_path: Path) -> None:
+    from bot.kb.imports import NAMES_BELOW
+
+    rows = "".join(f"card_arrival,where is card number {i}\n" for i in range(NAMES_BELOW))
+    (tmp_path / "train.csv").write_text("intent,text\n" + rows, encoding="utf-8")
+    assert run("kb", "import", "train.csv", "--db", "kb.db").output == (
+        f"1 new entry, {NAMES_BELOW} new phrasings\n")
 
 
 def test_rows_differing_only_in_spacing_are_variants(run, tmp_path: Path) -> None:
