@@ -88,8 +88,10 @@ from bot.text.language import script_language
 CHAR_WEIGHT = 0.6
 WORD_WEIGHT = 0.4
 # Words alone settle a question they answer with this confidence (before any boost), this
-# far ahead of the runner-up (see `sure`).
-SURE = 0.7
+# far ahead of the runner-up (see `sure`). BANKING77: 60% of in-scope questions at 0.65
+# (52% at 0.7: p50 3.9 ms against 2.0), the same one answer in 4,462 that the sentence
+# model would change at either, and no out-of-scope question.
+SURE = 0.65
 SURE_LEAD = 0.2
 ROUNDING = 1e-9  # 0.7 - 0.5 is a hair under 0.2 in floating point
 # The typical confidence (lower quartile, see classifier.CONFIDENCE_QUANTILE) of unseen
@@ -211,8 +213,8 @@ class SentenceModel:
 def sure(confidences: np.ndarray) -> bool:
     """Whether words alone settle a fully covered question: its best entry's confidence is
     at least SURE and SURE_LEAD ahead of the runner-up's. The sentence model would not
-    change the answer (BANKING77: none of the six in ten in-scope questions so settled),
-    and encoding is about half the time of a question."""
+    change the answer (BANKING77: it would for one of the six in ten in-scope questions so
+    settled), and encoding is about half the time of a question."""
     if len(confidences) < 2:
         return bool(len(confidences) and confidences[0] >= SURE)
     runner_up, best = np.partition(confidences, -2)[-2:]

@@ -252,7 +252,8 @@ def test_sure_needs_a_high_best_and_a_lead() -> None:
     from bot.matching.matcher import sure
 
     assert sure(np.array([0.1, 0.8, 0.5]))
-    assert not sure(np.array([0.1, 0.65, 0.2]))  # not high enough
+    assert not sure(np.array([0.1, 0.6, 0.2]))  # not high enough
+    assert sure(np.array([0.1, 0.65, 0.2]))  # high enough, far enough ahead
     assert not sure(np.array([0.75, 0.8, 0.5]))  # too close to the runner-up
     assert sure(np.array([0.9])) and not sure(np.array([0.5]))
 
