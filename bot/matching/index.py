@@ -12,7 +12,6 @@ import io
 import logging
 import sqlite3
 import time
-import zipfile
 
 import sqlite_utils
 
@@ -74,7 +73,7 @@ def build_index(db: sqlite_utils.Database, version: str | None = None) -> Matche
 
 
 class _BlobFile(io.RawIOBase):
-    """A SQLite blob as a seekable file, for numpy's zip reader."""
+    """A SQLite blob as a seekable file, to read the arrays from (see blob.py)."""
 
     def __init__(self, blob: sqlite3.Blob) -> None:
         self.blob = blob
@@ -112,7 +111,7 @@ def load_index(db: sqlite_utils.Database) -> tuple[Matcher, str]:
     row = db.execute("SELECT version, changed_entries, rowid FROM matcher_index").fetchone()
     try:
         stored = _read(db, row[2], encoder) if row else None
-    except (StaleIndex, ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
+    except (StaleIndex, ValueError, KeyError, OSError) as exc:
         log.warning("stored matcher index not usable (%s); rebuilding", exc)
         stored = None
     if stored and row[0] == version:

@@ -30,7 +30,6 @@ other question is encoded and weighed with the sentence model.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -39,6 +38,7 @@ from typing import BinaryIO
 import numpy as np
 from scipy import sparse
 
+from bot.matching.blob import pack, unpack
 from bot.matching.classifier import (
     CLASSIFIER_C,
     MEANING_FROM,
@@ -102,7 +102,7 @@ REFERENCE_CONFIDENCE = 0.7
 MAX_BOOST = 2.5
 # Everything a stored index depends on besides the knowledge itself: a change here makes
 # older stored indexes stale instead of silently misread.
-INDEX_FORMAT = (f"16 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
+INDEX_FORMAT = (f"17 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
                 f"common {COMMON_SHARE}>={LARGE_KB} "
                 f"sentence {SENTENCE_UNITS}/{SENTENCE_ROWS_PER_UNIT}/{SENTENCE_ALPHA}/"
                 f"{SENTENCE_STEPS}/{SENTENCE_NOISE}<{SENTENCE_NOISE_BELOW} "
@@ -479,17 +479,14 @@ class Matcher:
                           sentence_coef=network.coef, sentence_intercept=network.intercept,
                           sentence_groups=self.sentence.groups,
                           sentence_phrasings=self.sentence.phrasings.astype(np.float16))
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        return buffer.getvalue()
+        return pack(arrays)
 
     @classmethod
     def from_bytes(cls, blob: bytes | BinaryIO, encoder_name: str | None) -> Matcher:
         """An index saved by to_bytes() (the bytes, or a file to read them from); StaleIndex
         if an older version of the code saved it, or it was learned with another sentence
-        encoder than `encoder_name` (None: without one)."""
-        arrays = np.load(io.BytesIO(blob) if isinstance(blob, bytes) else blob,
-                         allow_pickle=False)
+        encoder than `encoder_name` (None: without one); ValueError if it is no index."""
+        arrays = unpack(blob)
         meta = json.loads(arrays["meta"].tobytes().decode())
         if meta.get("format") != INDEX_FORMAT:
             raise StaleIndex(f"index format {meta.get('format')}, this code reads {INDEX_FORMAT}")
