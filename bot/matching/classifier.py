@@ -83,10 +83,6 @@ WEIGHT_GAIN = 0.005
 # held-out questions (near-topic ones up to 0.65).
 MEANING_VOUCHES = 0.65
 MEANING_SPAN = 0.2
-# Meaning is weighed for this many entries of a question, the likeliest by words and
-# probability: enough for every right answer measured, and a fraction of the cost of
-# comparing the question with every phrasing.
-VOUCHED = 8
 # Where entries have this many phrasings on average, the question's best sentence
 # similarity with an entry's phrasings is evidence beside the best lexical one, with this
 # weight in the confidence. BANKING77 (about 190 an intent): 0.3 points more English and
