@@ -49,7 +49,9 @@ def read_questions(path: Path) -> list[LabelledQuestion]:
 
 def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
              progress: Callable[[int], None] | None = None) -> dict:
-    """Answer every question and summarise: accuracy per language, declines, confusions."""
+    """Answer every question and summarise: accuracy per language, declines, confusions.
+    Latency is that of answering: the encoder's loading is start-up, not the first
+    question's time."""
     total = Counter()
     correct = Counter()
     fallback = Counter()
@@ -58,6 +60,7 @@ def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
     top1 = 0
     confusions: Counter[tuple[str, str]] = Counter()
     latencies = []
+    answerer.matcher.warm()
     for question in questions:
         started = time.perf_counter()
         reply = answerer.answer(question.text)

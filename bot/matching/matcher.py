@@ -346,6 +346,12 @@ class Matcher:
                        intercept=intercept, vocabulary=vocabulary,
                        calibration=self.calibration, digests=digests, sentence=sentence)
 
+    def warm(self) -> None:
+        """Wait for the sentence encoder's weights (they load in the background, see
+        encoder.py), so that a first question is timed like any other."""
+        if self.sentence is not None:
+            self.sentence.encode([""])
+
     def vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """TF-IDF vectors of normalized texts (character and word views side by side)."""
         return vectors(self.views, texts)

@@ -134,6 +134,20 @@ def test_held_out_questions(answerer: Answerer) -> None:
     assert report["oos_rejected"] >= 0.8
 
 
+def test_evaluation_waits_for_the_encoder_before_timing_questions(kb_path,
+                                                                 counting_encoder) -> None:
+    """The encoder loads in the background: evaluation waits for it first (an empty text)
+    so that the first question's latency is not the encoder's loading."""
+    from dataclasses import replace
+
+    from bot.kb.store import connect
+
+    answerer = Answerer(connect(kb_path))
+    answerer.matcher.sentence = replace(answerer.matcher.sentence, encoder=counting_encoder)
+    evaluate(answerer, [labelled("", "what is the weather in rome")])
+    assert counting_encoder.seen == ["", "what is the weather in rome"]
+
+
 def test_an_empty_knowledge_base_declines_politely(tmp_path) -> None:
     from bot.kb.store import connect
 
