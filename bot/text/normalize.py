@@ -58,6 +58,13 @@ def normalize(text: str) -> str:
     return " ".join(standard_words(fold(text).split()))
 
 
+def shows_dialect(text: str) -> bool:
+    """Whether `text` has a word of everyday dialect (see dialect.py): "فين", "ديالي",
+    "ماوصلتش" do, "أين بطاقتي" does not."""
+    words = fold(text).split()
+    return standard_words(words) != words
+
+
 def tidy(text: str) -> str:
     """`text` with its spelling kept but its noise gone: invisible characters, diacritics,
     tatweel, stretched letters, case and extra spaces."""

@@ -345,6 +345,23 @@ def test_the_best_meaning_joins_the_confidence_of_encoded_questions(counting_enc
                                         abs=1e-6)
 
 
+def test_a_question_in_dialect_is_raised() -> None:
+    """Written in dialect, the same question scores DIALECT_BOOST times higher (up to 1):
+    many of a dialect's words are unknown to the knowledge base, in scope or not."""
+    from bot.matching.matcher import DIALECT_BOOST
+
+    matcher = Matcher.fit(PAIRS)
+    written = "فين كاين الكونط ديالي"
+    question = normalize(written)
+    standard = matcher.rank(question, written="أين الحساب خاصتي")
+    dialect = matcher.rank(question, written=written)
+    assert standard and [c.entry_id for c in dialect] == [c.entry_id for c in standard]
+    assert [c.score for c in dialect] == pytest.approx(
+        [min(1.0, c.score * DIALECT_BOOST) for c in standard])
+    assert matcher.boost("ar", dialect=True) == pytest.approx(
+        matcher.boost("ar") * DIALECT_BOOST)
+
+
 def test_coverage_and_boost_follow_the_questions_language() -> None:
     from dataclasses import replace
 

@@ -104,3 +104,16 @@ def test_words_that_only_look_negated_or_dialect_stay(word: str) -> None:
 )
 def test_one_letter_clitics_stay_on_the_standard_word(raw: str, expected: str) -> None:
     assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "dialect"),
+    [("فين وصلات لاكارط ديالي؟", True), ("الكارت مبيشتغلش", True), ("وين بطاقتي", True),
+     ("أين بطاقتي الجديدة؟", False), ("ما هي رسوم التحويل", False),
+     ("where is my card", False), ("", False)],
+)
+def test_a_question_in_everyday_dialect_is_told_from_standard_arabic(text: str,
+                                                                     dialect: bool) -> None:
+    from bot.text.normalize import shows_dialect
+
+    assert shows_dialect(text) is dialect
