@@ -121,7 +121,7 @@ def name_phrasing(intent: str) -> str | None:
 
 def _names(phrasings: list[Phrasing]) -> list[Phrasing]:
     """A phrasing of each intent's name that reads as words and is not one of its rows
-    already, at the line of the intent's first row."""
+    already, at the line of the intent's first row, in the language of its script."""
     first: dict[str, Phrasing] = {}
     known: set[tuple[str, str]] = set()
     for phrasing in phrasings:
@@ -131,7 +131,7 @@ def _names(phrasings: list[Phrasing]) -> list[Phrasing]:
     for intent, phrasing in first.items():
         text = name_phrasing(intent)
         if text and (intent, normalize(text)) not in known:
-            names.append(Phrasing(phrasing.line, intent, text))
+            names.append(Phrasing(phrasing.line, intent, text, script_language(text)))
     return names
 
 
@@ -218,8 +218,6 @@ def plan_import(path: Path, *, skip_duplicates: bool = False) -> ImportPlan:
     table = path.suffix.lower() not in (".yaml", ".yml") and not phrasings[0].by_answer
     if table and len(phrasings) < NAMES_BELOW * len({p.intent for p in phrasings}):
         plan.names = _names(phrasings)
-        for name in plan.names:
-            name.lang = script_language(name.text)
     seen: dict[tuple[str, str], int] = {}
     for phrasing in phrasings:
         phrasing.lang = phrasing.lang or script_language(phrasing.text)

@@ -402,15 +402,18 @@ class Matcher:
                  encoded: np.ndarray) -> np.ndarray:
         """The confidences of an encoded question: the VOUCHED entries likeliest by words and
         probability have their best sentence similarity weighed in, and a coverage of at
-        least what it vouches for (see classifier.vouch)."""
+        least what it vouches for (see classifier.vouch). Neither applies to a fully covered
+        question where meaning has no weight: its phrasings are not compared."""
+        weight = self.calibration.meaning_weight
+        if coverage >= 1 and not weight:
+            return confidence(probabilities, similarities, coverage)
         likely = np.argsort(-(probabilities + similarities), kind="stable")[:VOUCHED]
         meaning = np.zeros(len(probabilities))
         meaning[likely] = self.meanings(encoded, likely)
         cover = np.full(len(probabilities), coverage)
         if coverage < 1:
             cover[likely] = np.maximum(coverage, vouch(meaning[likely]))
-        return confidence(probabilities, similarities, cover, meaning,
-                          self.calibration.meaning_weight)
+        return confidence(probabilities, similarities, cover, meaning, weight)
 
     def rank(self, normalized: str, limit: int = 5, written: str | None = None,
              ) -> list[Candidate]:
