@@ -38,6 +38,7 @@ class CountingEncoder:
 
         self.real = shared_encoder()
         self.name = self.real.name
+        self.dimensions = self.real.dimensions
         self.seen: list[str] = []
 
     def encode(self, texts):

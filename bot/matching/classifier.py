@@ -279,7 +279,7 @@ def fit_one_svm(matrix: sparse.csr_matrix, positive: np.ndarray) -> tuple[np.nda
 
 
 def calibrate(matrix: sparse.csr_matrix, owners: np.ndarray, texts: Sequence[str],
-              vectors: np.ndarray | None = None,
+              vectors: Sequence[np.ndarray] | None = None,
               groups: np.ndarray | None = None) -> Calibration:
     """Hold out one phrasing in five of every entry that has at least three, learn from the
     rest, and measure the held-out phrasings: the temperature under which they are most
@@ -288,8 +288,9 @@ def calibrate(matrix: sparse.csr_matrix, owners: np.ndarray, texts: Sequence[str
     both overall and per language. With the encoder, also the weight of the sentence model
     that ranks most of them first (see `_weigh`).
 
-    `vectors` are the phrasings' sentence vectors and `groups` the sentence model's label of
-    each entry (see linking.py), when the encoder is on."""
+    `vectors` are the phrasings' sentence vectors, a matrix per encoder (the sentence model
+    adds the log-probabilities of a network over each), and `groups` the sentence model's
+    label of each entry (see linking.py), when the encoder is on."""
     rng = np.random.default_rng(0)
     held = np.zeros(len(owners), dtype=bool)
     for entry in np.unique(owners):
@@ -307,9 +308,9 @@ def calibrate(matrix: sparse.csr_matrix, owners: np.ndarray, texts: Sequence[str
     weights: Sequence[float] = (DEFAULT_SENTENCE_WEIGHT,)
     if vectors is not None:
         groups = np.arange(coef.shape[0]) if groups is None else groups
-        network = fit_sentence_model(vectors[~held], groups[owners[~held]],
-                                     int(groups.max()) + 1)
-        meant = network.log_probabilities(vectors[held])[:, groups]
+        meant = sum(fit_sentence_model(matrix[~held], groups[owners[~held]],
+                                       int(groups.max()) + 1).log_probabilities(matrix[held])
+                    for matrix in vectors)[:, groups]
         weights = SENTENCE_WEIGHTS
     temperature, weight = _weigh(margins, meant, every_similarity, truth, weights)
     margins += weight * meant
@@ -324,7 +325,7 @@ def calibrate(matrix: sparse.csr_matrix, owners: np.ndarray, texts: Sequence[str
     coverages = np.minimum(1.0, coverages / np.maximum(typical_coverages, 1e-6))
     meaning, meaning_weight = np.zeros(len(truth)), 0.0
     if vectors is not None:
-        meaning = best_by_entry(vectors, owners, held)
+        meaning = best_by_entry(vectors[0], owners, held)
         coverages = np.maximum(coverages, vouch(meaning))
         if len(owners) >= MEANING_FROM * (owners.max() + 1):
             meaning_weight = MEANING_WEIGHT

@@ -17,8 +17,20 @@ import sqlite_utils
 
 from bot.kb.build import now
 from bot.kb.store import knowledge_version
-from bot.matching.encoder import Encoder, encoder_enabled, shared_encoder
-from bot.matching.matcher import Matcher, PhrasingVectors, StaleIndex, by_entry, entry_digest
+from bot.matching.encoder import (
+    Encoder,
+    encoder_enabled,
+    second_encoder,
+    second_encoder_enabled,
+    shared_encoder,
+)
+from bot.matching.matcher import (
+    Matcher,
+    PhrasingVectors,
+    StaleIndex,
+    by_entry,
+    entry_digest,
+)
 from bot.matching.vectors import phrasing_vectors
 
 log = logging.getLogger(__name__)
@@ -44,10 +56,14 @@ def _encoder() -> Encoder | None:
     return shared_encoder() if encoder_enabled() else None
 
 
-def _cached_vectors(db: sqlite_utils.Database, encoder: Encoder | None) -> PhrasingVectors | None:
-    if encoder is None:
-        return None
-    return lambda texts: phrasing_vectors(db, encoder, texts)
+def _second_encoder() -> Encoder | None:
+    """The second encoder indexes may be learned with in this process, if any."""
+    return second_encoder() if second_encoder_enabled() else None
+
+
+def _cached_vectors(db: sqlite_utils.Database) -> PhrasingVectors:
+    """Phrasing vectors read from (and added to) the database's cache (see vectors.py)."""
+    return lambda encoder, texts: phrasing_vectors(db, encoder, texts)
 
 
 def _store(db: sqlite_utils.Database, matcher: Matcher, version: str, seconds: float,
@@ -65,7 +81,8 @@ def build_index(db: sqlite_utils.Database, version: str | None = None) -> Matche
     version = version or knowledge_version(db)
     started = time.perf_counter()
     encoder = _encoder()
-    matcher = Matcher.fit(phrasing_pairs(db), encoder, _cached_vectors(db, encoder))
+    matcher = Matcher.fit(phrasing_pairs(db), encoder, _cached_vectors(db),
+                          _second_encoder())
     seconds = time.perf_counter() - started
     _store(db, matcher, version, seconds, 0)
     log.info("matcher index built in %.1f s (knowledge version %s)", seconds, version)
@@ -125,7 +142,7 @@ def load_index(db: sqlite_utils.Database) -> tuple[Matcher, str]:
         allowed = max(MIN_CHANGED_ALLOWED, int(MAX_CHANGED_SHARE * len(current)))
         if row[1] + len(changed) <= allowed:
             started = time.perf_counter()
-            matcher = (stored.updated(changed, _cached_vectors(db, encoder))
+            matcher = (stored.updated(changed, _cached_vectors(db))
                        if changed else stored)
             seconds = time.perf_counter() - started
             _store(db, matcher, version, seconds, row[1] + len(changed))

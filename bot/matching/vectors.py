@@ -1,10 +1,10 @@
 """Sentence vectors of phrasings, cached in the database.
 
-Encoding is the slow part of learning an index with the encoder (about a millisecond a
-phrasing), and phrasings rarely change: each normalized phrasing is encoded once per
-encoder and kept, in half precision, in `phrasing_vectors`, keyed by what the encoder
-read: the phrasing as written (see encoder.sentence_text), so a new spelling is encoded
-anew. Phrasings that normalize alike share the vector of the first active one.
+Encoding is the slow part of learning an index with an encoder (about a millisecond a
+phrasing, 18 ms with the second one), and phrasings rarely change: each normalized phrasing
+is encoded once per encoder and kept, in half precision, in `phrasing_vectors`, keyed by
+what the encoder read: the phrasing as written (see encoder.sentence_text), so a new
+spelling is encoded anew. Phrasings that normalize alike share the vector of the first active one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import sqlite_utils
 
-from bot.matching.encoder import DIMENSIONS, Encoder, sentence_text
+from bot.matching.encoder import Encoder, sentence_text
 
 LOOKUP_CHUNK = 500  # SQLite's bound-parameter limit is far above this
 
@@ -32,7 +32,7 @@ def phrasing_vectors(db: sqlite_utils.Database, encoder: Encoder,
             db, "SELECT reading, vector FROM phrasing_vectors "
                 "WHERE encoder = ? AND reading IN ({marks})", wanted, [encoder.name]):
         vector = np.frombuffer(blob, dtype=np.float16)
-        if vector.shape == (DIMENSIONS,):
+        if vector.shape == (encoder.dimensions,):
             known[reading] = vector.astype(np.float32)
     missing = [reading for reading in wanted if reading not in known]
     if missing:
@@ -45,7 +45,7 @@ def phrasing_vectors(db: sqlite_utils.Database, encoder: Encoder,
                 pk=("encoder", "reading"))
         known.update(zip(missing, encoded.astype(np.float32), strict=True))
     if not texts:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return np.zeros((0, encoder.dimensions), dtype=np.float32)
     return np.vstack([known[readings[text]] for text in texts])
 
 

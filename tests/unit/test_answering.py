@@ -143,7 +143,9 @@ def test_evaluation_waits_for_the_encoder_before_timing_questions(kb_path,
     from bot.kb.store import connect
 
     answerer = Answerer(connect(kb_path))
-    answerer.matcher.sentence = replace(answerer.matcher.sentence, encoder=counting_encoder)
+    sentence = answerer.matcher.sentence
+    answerer.matcher.sentence = replace(sentence,
+                                        encoders=(counting_encoder, *sentence.encoders[1:]))
     evaluate(answerer, [labelled("", "what is the weather in rome")])
     assert counting_encoder.seen == ["", "what is the weather in rome"]
 

@@ -101,7 +101,7 @@ def _knowledge(words_tell: bool, meaning_tells: bool, rows: int = ROWS) -> tuple
     if meaning_tells:
         vectors = centers[owners] + 0.5 * vectors
     texts = [f"entry{owner} phrasing{i}" for i, owner in enumerate(owners)]
-    return matrix, owners, texts, _unit(vectors).astype(np.float32)
+    return matrix, owners, texts, [_unit(vectors).astype(np.float32)]  # one encoder's
 
 
 def test_the_sentence_model_counts_most_where_only_meaning_tells_entries_apart() -> None:
@@ -161,7 +161,7 @@ def test_typical_coverage_and_confidence_are_measured_per_language() -> None:
                            for _ in range(4)) for owner in owners]
     matrix, _, _, vectors = _knowledge(words_tell=True, meaning_tells=True)
     matrix = sparse.vstack([matrix, matrix]).tocsr()
-    calibration = calibrate(matrix, owners, texts, np.vstack([vectors, vectors]))
+    calibration = calibrate(matrix, owners, texts, [np.vstack([*vectors, *vectors])])
     assert set(calibration.language_coverage) == set(calibration.language_confidence) == {
         "ar", "en"}
     assert calibration.coverage_of("en") == 1.0

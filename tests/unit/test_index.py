@@ -189,3 +189,24 @@ def test_a_new_spelling_of_a_phrasing_is_encoded_anew(fresh_db) -> None:
     expected = shared_encoder().encode([sentence_text(respelt)])[0]
     assert np.abs(after[0] - expected).max() < 1e-3
     assert np.abs(after[0] - before[0]).max() > 1e-3
+
+
+def test_a_small_knowledge_base_is_learned_and_cached_with_both_encoders(tmp_path: Path) -> None:
+    """Entries with few phrasings bring the second encoder in (see SECOND_ENCODER_BELOW);
+    its vectors are cached beside the first encoder's, so a rebuild encodes nothing."""
+    from bot.kb.store import connect
+    from bot.matching.encoder import SECOND_NAME, shared_encoder
+    from bot.matching.index import build_index
+
+    db = connect(tmp_path / "small.db")
+    _import(db, tmp_path, "refund,refund policy\nrefund,how do refunds work\n"
+                          "hours,opening hours\nhours,متى تفتحون\n"
+                          "card,where is my card\ncard,بطاقتي لم تصل\n")
+    matcher, _ = load_index(db)
+    assert matcher.sentence.names == [shared_encoder().name, SECOND_NAME]
+    cached = dict(db.execute("SELECT encoder, count(*) FROM phrasing_vectors "
+                             "GROUP BY encoder"))
+    assert cached == {shared_encoder().name: 9, SECOND_NAME: 9}  # the intents' names too
+    assert build_index(db).rank("when do you open")[0].entry_id == "hours"
+    assert dict(db.execute("SELECT encoder, count(*) FROM phrasing_vectors "
+                           "GROUP BY encoder")) == cached

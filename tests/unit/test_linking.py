@@ -76,7 +76,7 @@ def matcher() -> Matcher:
 
 def test_twins_share_the_sentence_model_and_each_language_gets_its_own_entry(
         matcher: Matcher) -> None:
-    assert matcher.sentence.network.coef.shape[0] == 3
+    assert [network.coef.shape[0] for network in matcher.sentence.networks] == [3]
     assert matcher.rank(normalize("my card still has not come"))[0].entry_id == "card_arrival"
     assert matcher.rank(normalize("بطاقتي لم تصل"))[0].entry_id == "وصول البطاقة"
     assert matcher.rank(normalize("كم سعر صرف الدولار"))[0].entry_id == "سعر الصرف"

@@ -296,7 +296,8 @@ def test_the_encoder_gives_the_packages_own_vectors() -> None:
              "card 4417 declined at 23:59 — why?", "شكراااا 🙏"]
     encoder = shared_encoder()
     assert np.allclose(encoder.encode(texts), USE(threads=1).encode(texts), atol=1e-6)
-    assert isinstance(encoder._model._sp, sentencepiece.SentencePieceProcessor)
+    model = encoder._encode.__self__  # the package's model, whose encode() it calls
+    assert isinstance(model._sp, sentencepiece.SentencePieceProcessor)
 
 
 def test_written_forms_must_match_the_questions() -> None:
@@ -377,3 +378,62 @@ def test_coverage_and_boost_follow_the_questions_language() -> None:
     assert matcher.coverage(arabic, "ar") == pytest.approx(1.0)
     assert matcher.coverage(english, "en") == pytest.approx(raw[english])
     assert (matcher.boost("ar"), matcher.boost("en")) == (MAX_BOOST, 1.0)
+
+
+def test_the_second_encoder_gives_unit_vectors_that_keep_meaning_near() -> None:
+    from bot.matching.encoder import SECOND_DIMENSIONS, second_encoder
+
+    vectors = second_encoder().encode(["where is my card", "بطاقتي لم تصل بعد",
+                                       "what is the weather in rome"])
+    assert vectors.shape == (3, SECOND_DIMENSIONS) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+    assert second_encoder().encode([]).shape == (0, SECOND_DIMENSIONS)
+
+
+def test_the_second_encoder_joins_where_entries_have_few_phrasings(monkeypatch) -> None:
+    from bot.matching import matcher as matching
+    from bot.matching.encoder import second_encoder
+
+    few = Matcher.fit(PAIRS, shared_encoder(), second=second_encoder())
+    assert few.sentence.names == [shared_encoder().name, second_encoder().name]
+    monkeypatch.setattr(matching, "SECOND_ENCODER_BELOW", len(PAIRS) // 3)  # six an entry
+    many = Matcher.fit(PAIRS, shared_encoder(), second=second_encoder())
+    assert many.sentence.names == [shared_encoder().name]
+    assert Matcher.fit(PAIRS, None, second=second_encoder()).sentence is None
+
+
+def test_the_sentence_model_adds_the_log_probabilities_of_both_networks() -> None:
+    from bot.matching.encoder import second_encoder
+
+    matcher = Matcher.fit(PAIRS, shared_encoder(), second=second_encoder())
+    sentence = matcher.sentence
+    question = ["my card has not come yet"]
+    encoded = sentence.encode(question)
+    assert [matrix.shape[1] for matrix in encoded] == [
+        encoder.dimensions for encoder in sentence.encoders]
+    each = [network.log_probabilities(matrix)[:, sentence.groups]
+            for network, matrix in zip(sentence.networks, encoded, strict=True)]
+    assert np.allclose(sentence.log_probabilities(encoded), each[0] + each[1])
+    assert matcher.rank(normalize("my card has not come yet"))[0].entry_id == "card-arrival"
+
+
+def test_an_index_with_the_second_encoder_is_stored_and_updated(monkeypatch) -> None:
+    from bot.matching import matcher as matching
+    from bot.matching.encoder import second_encoder
+
+    matcher = Matcher.fit(PAIRS, shared_encoder(), second=second_encoder())
+    restored = Matcher.from_bytes(matcher.to_bytes(), shared_encoder().name)
+    assert restored.sentence.names == matcher.sentence.names
+    for question in ("where is my card", "سعر الصرف", "someone took my card"):
+        a, b = matcher.rank(normalize(question)), restored.rank(normalize(question))
+        assert [(c.entry_id, round(c.score, 2)) for c in a] == [
+            (c.entry_id, round(c.score, 2)) for c in b]
+    updated = restored.updated({"pin-reset": ["reset my pin", "forgot my pin",
+                                              "نسيت الرقم السري"]})
+    assert updated.sentence.names == matcher.sentence.names
+    assert updated.rank(normalize("i forgot my pin"))[0].entry_id == "pin-reset"
+    # Where the second encoder cannot be used, such an index is learned again.
+    monkeypatch.setattr(matching, "second_encoder_enabled", lambda: False)
+    with pytest.raises(StaleIndex, match="second encoder"):
+        Matcher.from_bytes(matcher.to_bytes(), shared_encoder().name)
