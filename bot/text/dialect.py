@@ -59,7 +59,7 @@ _GROUPS = {
     "تريد": "بدها تبي تبغي",
     "احتاج": "خصني خاصني لازمني محتاج",
     "يمكنني": "بقدر اقدر نقدر اكدر نكدر بقدرش",
-    "افعل": "اسوي نسوي ندير نديرو",
+    "افعل": "اسوي نسوي ندير نديرو ناكتيفي نكتيفي",  # also "activate" (افعّل)
     "قمت": "درت",
     "انتظر": "كنتسنا كنستنا نتسنا نستنا كانتسنا مستني مستنيه بستني استني",
     "ينتظر": "كيتسني كيتسنا",
@@ -100,8 +100,9 @@ _GROUPS = {
     "سرقوا": "شفرو",
     "ضاعت": "تودرات تودرت",
     "فقدت": "ودرت",
-    "رفضت": "اترفضت انرفضت ترفضت ترفضات",
-    "رفض": "اترفض انرفض",
+    "رفضت": "اترفضت انرفضت ترفضت ترفضات ترفوزات تريفوزات",
+    "رفض": "اترفض انرفض ترفوزا تريفوزا",
+    "ترفض": "كترفض كيترفض كاترفض ترفوزي كترفوزي كاترفوزي كيترفوزا",
     "خصم": "اتخصم انخصم تخصم",
     "خصمت": "اتخصمت انخصمت تخصمات",
     "سحب": "جبد",
@@ -116,6 +117,7 @@ _GROUPS = {
     "عبيت": "عمرت شارجيت",
     "اعبي": "نعمر كنعمر نشارجي نشارج",
     "اتحقق": "نفيريفيي نفيريفي",
+    "افعلها": "ناكتيفيها نكتيفيها",
     "التحقق": "الفيريفيكاسيون",
     "التعبيه": "التعمار",
     "الشحن": "الرشارج الريشارج",
@@ -136,7 +138,8 @@ _GROUPS = {
     "سعر الصرف": "الكور",
     "كشف الحساب": "الريليفي",
     "رقم الحساب": "الريب",
-    "كلمه المرور": "الموديباس موديباس",
+    "كلمه المرور": "الموديباس موديباس المودباس مودباس",
+    "خصم مباشر": "بريليفمون البريليفمون بريليفمو البريليفمو",
     "تلامس": "كونتاكت",
     "بدون": "سانس السانس",
     "بدون تلامس": "كونتاكتلس الكونتاكتلس",
@@ -250,9 +253,10 @@ MIN_STEM = 3
 def readings(word: str) -> list[str]:
     """What a dialect word form may stand for, fewest letters changed first: without a
     conjunction, the negation around it, a prefix or a suffix, without the Maghrebi plural
-    و (or with the standard ون), and with the Maghrebi first person ن as the standard ا
-    ("نبدل": "ابدل"). Most are not words at all; whoever asks keeps the first one it
-    knows."""
+    و (or with the standard ون), with the Maghrebi past "ات" of "she" as the standard "ت"
+    ("وصلات": "وصلت", "ما قبلاتش": "قبلت"), and with the Maghrebi first person ن as the
+    standard ا ("نبدل": "ابدل"). Most are not words at all; whoever asks keeps the first one
+    it knows."""
     starts = [(0, word)]
     if word[:1] in CONJUNCTIONS and len(word) > MIN_STEM:
         starts.append((1, word[1:]))
@@ -271,6 +275,8 @@ def readings(word: str) -> list[str]:
             endings += [(cost + 1, stem[:-1]), (cost + 1, stem + "ن")]
         endings += [(cost + len(suffix), stem[:-len(suffix)]) for suffix in SUFFIXES
                     if stem.endswith(suffix) and len(stem) - len(suffix) >= MIN_STEM]
+        endings += [(changed + 1, form[:-2] + "ت") for changed, form in endings
+                    if form.endswith("ات") and len(form) > MIN_STEM]
         forms += endings
         forms += [(changed + 1, "ا" + form[1:]) for changed, form in endings
                   if form.startswith("ن") and len(form) > MIN_STEM]

@@ -69,6 +69,12 @@ def test_dialect_verb_forms_are_read_as_the_knowledge_bases_words() -> None:
     knows = Vocabulary.fit(["المبلغ ما ظهر", "لماذا لم تنفذ العمليه"])
     assert knows.read("المبلغ مظهرش") == "المبلغ ظهر"  # Egyptian negation م...ش
     assert knows.read("العمليه ومتنفذش") == "العمليه تنفذ"  # و, then م...ش
+    arrived = Vocabulary.fit(["بطاقتي وصلت", "رجعت الاموال", "قبلت البطاقه"])
+    assert arrived.read("البطاقه وصلات") == "البطاقه وصلت"  # Maghrebi past of "she"
+    assert arrived.read("وصلاتني البطاقه") == "وصلت البطاقه"  # and an object pronoun
+    assert arrived.read("الاموال رجعات") == "الاموال رجعت"
+    assert arrived.read(normalize("البطاقة ماقبلاتش")) == "البطاقه لا قبلت"  # inside ما...ش
+    assert arrived.read("عمليات البطاقه") == "عمليات البطاقه"  # a plural it does not know
     assert vocabulary.coverage(vocabulary.read("كيف نبدل الرمز")) == 1.0
 
 

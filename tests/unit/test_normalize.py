@@ -1,5 +1,7 @@
 """Normalization makes spelling variants of the same question meet."""
 
+from pathlib import Path
+
 import pytest
 
 from bot.text.normalize import normalize
@@ -61,6 +63,12 @@ def test_idempotent() -> None:
          "قمت تحويل بالفعل هذي اسبوع و الصراف قال لي تسنا"],
         # "it gave me 600 only, and took 1000 from the account by itself"
         ["عطاني غير 600 و جبد 1000 من الكونط بوحدو", "أعطاني غير 600 و سحب 1000 من الحساب وحده"],
+        # "my card was declined, why is it refused": Maghrebi with French loans, standard
+        ["لاكارط تريفوزات، علاش كاترفوزي", "البطاقة رفضت، لماذا ترفض"],
+        # "how do I activate it, and I forgot the password": Maghrebi, standard
+        ["كيفاش نأكتيفيها و نسيت المودباس", "كيف أفعلها و نسيت كلمة المرور"],
+        # "a direct debit on my account I never agreed to"
+        ["بريليفمون ف الكونط ديالي", "خصم مباشر في الحساب خاصتي"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
@@ -117,3 +125,19 @@ def test_a_question_in_everyday_dialect_is_told_from_standard_arabic(text: str,
     from bot.text.normalize import shows_dialect
 
     assert shows_dialect(text) is dialect
+
+
+def test_each_standard_form_is_listed_once() -> None:
+    """A standard form written twice in the dialect list silently loses its first words (a
+    dict literal keeps the last value)."""
+    import ast
+    from collections import Counter
+
+    from bot.text import dialect
+
+    tree = ast.parse(Path(dialect.__file__).read_text(encoding="utf-8"))
+    groups = next(node.value for node in tree.body if isinstance(node, ast.Assign)
+                  and getattr(node.targets[0], "id", None) == "_GROUPS")
+    standards = Counter(key.value for key in groups.keys)
+    assert [standard for standard, count in standards.items() if count > 1] == []
+    assert len(standards) == len(dialect._GROUPS)
