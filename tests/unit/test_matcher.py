@@ -443,3 +443,18 @@ def test_an_index_with_the_second_encoder_is_stored_and_updated(monkeypatch) -> 
     monkeypatch.setattr(matching, "second_encoder_enabled", lambda: False)
     with pytest.raises(StaleIndex, match="second encoder"):
         Matcher.from_bytes(matcher.to_bytes(), shared_encoder().name)
+
+
+def test_a_large_knowledge_base_never_loads_the_second_encoder(monkeypatch) -> None:
+    """Asking for the second encoder costs nothing until it encodes: a knowledge base with
+    many phrasings an entry learns without it, and it never loads."""
+    from bot.matching import encoder as encoding
+    from bot.matching import matcher as matching
+
+    monkeypatch.setattr(matching, "SECOND_ENCODER_BELOW", 1)
+    second = encoding.Encoder("unused", encoding.SECOND_DIMENSIONS, encoding._load_e5)
+    matcher = Matcher.fit(PAIRS, shared_encoder(), second=second)
+    matcher.rank(normalize("my card has not come yet"))
+    assert matcher.sentence.names == [shared_encoder().name]
+    assert not second._started.locked() and not second._loaded.is_set()
+    assert second.encode(["where is my card"]).shape == (1, encoding.SECOND_DIMENSIONS)
