@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import BinaryIO
 
 import numpy as np
@@ -145,6 +145,10 @@ INDEX_FORMAT = (f"18 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT
 # An encoder's vectors of normalized phrasings, one row each: by default its reading of the
 # normalized text; the index reads them from the database as written (see vectors.py).
 PhrasingVectors = Callable[[Encoder, Sequence[str]], np.ndarray]
+
+
+# A sentence network's arrays, stored under these names (see to_bytes).
+NETWORK_PARTS = tuple(part.name for part in fields(SentenceNetwork))
 
 
 def own_vectors(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
@@ -583,9 +587,6 @@ class Matcher:
             digests=meta["digests"],
             sentence=sentence,
         )
-
-
-NETWORK_PARTS = ("hidden", "hidden_bias", "coef", "intercept")  # see SentenceNetwork
 
 
 def _encoders(names: Sequence[str], encoder_name: str | None) -> tuple[Encoder, ...]:
