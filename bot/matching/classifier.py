@@ -171,8 +171,17 @@ def fit_svms(matrix: sparse.csr_matrix, labels: np.ndarray) -> tuple[np.ndarray,
 
 @dataclass(frozen=True)
 class SentenceNetwork:
-    """The sentence model's weights: a hidden layer, then a row of output weights per label."""
+    """The sentence model's weights: the centre of the vectors it learned from, a hidden
+    layer, then a row of output weights per label.
 
+    A sentence encoder's vectors share a large common direction (multilingual-e5's
+    phrasings have cosines of about 0.8 with one another, whatever they say), which a
+    network learning from a few phrasings an entry does not learn to look past: it reads
+    each vector from the centre of its knowledge base's phrasings, at unit length (BANKING77,
+    ten phrasings an intent and language: e5's network alone 77 -> 82 % English, 62 -> 69 %
+    Arabic)."""
+
+    center: np.ndarray  # (dimensions,)
     hidden: np.ndarray  # (dimensions, units)
     hidden_bias: np.ndarray
     coef: np.ndarray  # (labels, units)
@@ -180,7 +189,7 @@ class SentenceNetwork:
 
     def features(self, vectors: np.ndarray) -> np.ndarray:
         """The hidden layer's activations, one row per sentence vector."""
-        return np.maximum(vectors @ self.hidden + self.hidden_bias, 0)
+        return np.maximum(centered(vectors, self.center) @ self.hidden + self.hidden_bias, 0)
 
     def log_probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """log P(label | sentence), one row per sentence vector."""
@@ -192,7 +201,7 @@ class SentenceNetwork:
         blank = labels < 0
         coef, intercept = self.coef[labels], self.intercept[labels]
         coef[blank], intercept[blank] = 0, 0
-        return SentenceNetwork(self.hidden, self.hidden_bias, coef, intercept)
+        return SentenceNetwork(self.center, self.hidden, self.hidden_bias, coef, intercept)
 
 
 def fit_sentence_model(vectors: np.ndarray, labels: np.ndarray, n_labels: int,
@@ -208,10 +217,12 @@ def fit_sentence_model(vectors: np.ndarray, labels: np.ndarray, n_labels: int,
     from sklearn.exceptions import ConvergenceWarning
 
     present = np.unique(labels)
+    center = vectors.mean(axis=0) if start is None else start.center
     with warnings.catch_warnings():  # a bounded number of steps is the point
         warnings.simplefilter("ignore", ConvergenceWarning)
         if start is None:
-            hidden, hidden_bias, coef, intercept = _fit_network(vectors, labels)
+            hidden, hidden_bias, coef, intercept = _fit_network(centered(vectors, center),
+                                                                labels)
         else:
             hidden, hidden_bias = start.hidden, start.hidden_bias
             coef, intercept = _fit_output(start.features(vectors), labels,
@@ -222,9 +233,16 @@ def fit_sentence_model(vectors: np.ndarray, labels: np.ndarray, n_labels: int,
         coef = np.vstack([-coef[0], coef[0]]) / 2
         intercept = np.array([-intercept[0], intercept[0]]) / 2
     full_coef[present], full_intercept[present] = coef, intercept
-    return SentenceNetwork(hidden.astype(np.float32, copy=False),
+    return SentenceNetwork(center.astype(np.float32, copy=False),
+                           hidden.astype(np.float32, copy=False),
                            hidden_bias.astype(np.float32, copy=False),
                            full_coef, full_intercept)
+
+
+def centered(vectors: np.ndarray, center: np.ndarray) -> np.ndarray:
+    """Sentence vectors read from `center`, at unit length."""
+    moved = vectors - center
+    return moved / np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12)
 
 
 def _fit_network(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...]:

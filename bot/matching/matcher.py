@@ -133,10 +133,10 @@ DIALECT_BOOST = 1.15
 SECOND_ENCODER_BELOW = 50
 # Everything a stored index depends on besides the knowledge itself: a change here makes
 # older stored indexes stale instead of silently misread.
-INDEX_FORMAT = (f"18 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
+INDEX_FORMAT = (f"19 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
                 f"common {COMMON_SHARE}>={LARGE_KB} "
                 f"sentence {SENTENCE_UNITS}/{SENTENCE_ROWS_PER_UNIT}/{SENTENCE_ALPHA}/"
-                f"{SENTENCE_STEPS}/{SENTENCE_NOISE}<{SENTENCE_NOISE_BELOW} "
+                f"{SENTENCE_STEPS}/{SENTENCE_NOISE}<{SENTENCE_NOISE_BELOW} centred "
                 f"weights {SENTENCE_WEIGHTS}+{WEIGHT_GAIN} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
                 f"meaning {MEANING_WEIGHT}>={MEANING_FROM}/{VOUCHED} "
                 f"twins {MIN_SIMILARITY}/{CLOSEST_SHARE}/{MAX_CLOSEST} "

@@ -56,6 +56,24 @@ def test_few_phrasings_a_label_are_learned_with_noise_the_same_every_time() -> N
     assert (predicted == test_labels).mean() >= 0.9
 
 
+def test_what_every_phrasing_shares_teaches_the_network_nothing() -> None:
+    """An encoder's vectors share a large common direction (multilingual-e5's phrasings
+    have cosines of about 0.8 whatever they say): the network reads each vector from the
+    centre of the ones it learned from, so phrasings and questions all moved along one
+    direction are learned and scored exactly as before."""
+    rng = np.random.default_rng(4)
+    dims, labels = 16, np.repeat(np.arange(5), 4)
+    topics = _unit(rng.normal(size=(5, dims)))
+    points = (topics[labels] + rng.normal(0, 0.2, (len(labels), dims))).astype(np.float32)
+    questions = (topics + rng.normal(0, 0.2, topics.shape)).astype(np.float32)
+    shared = (3 * _unit(rng.normal(size=(1, dims)))).astype(np.float32)
+    network = fit_sentence_model(points, labels, 5)
+    moved = fit_sentence_model(points + shared, labels, 5)
+    assert np.allclose(moved.center, network.center + shared[0], atol=1e-5)
+    assert np.allclose(moved.log_probabilities(questions + shared),
+                       network.log_probabilities(questions), atol=1e-4)
+
+
 def test_a_label_without_phrasings_is_never_likely() -> None:
     rng = np.random.default_rng(1)
     points, labels = _xor(rng, 100)
