@@ -43,8 +43,11 @@ from bot.matching.classifier import (
     CLASSIFIER_C,
     MEANING_FROM,
     MEANING_SPAN,
+    MEANING_SURE,
     MEANING_VOUCHES,
     MEANING_WEIGHT,
+    NEARNESS_HALVING,
+    NEARNESS_QUANTILE,
     SENTENCE_ALPHA,
     SENTENCE_NOISE,
     SENTENCE_NOISE_BELOW,
@@ -60,6 +63,7 @@ from bot.matching.classifier import (
     fit_one_svm,
     fit_sentence_model,
     fit_svms,
+    scoped,
     softmax,
     vouch,
 )
@@ -88,6 +92,7 @@ from bot.matching.linking import (
     entry_languages,
     linked_groups,
 )
+from bot.matching.threads import one_blas_thread
 from bot.matching.vocabulary import Vocabulary
 from bot.text.language import script_language
 from bot.text.normalize import shows_dialect
@@ -133,14 +138,15 @@ DIALECT_BOOST = 1.15
 SECOND_ENCODER_BELOW = 50
 # Everything a stored index depends on besides the knowledge itself: a change here makes
 # older stored indexes stale instead of silently misread.
-INDEX_FORMAT = (f"19 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
+INDEX_FORMAT = (f"20 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT} C {CLASSIFIER_C} "
                 f"common {COMMON_SHARE}>={LARGE_KB} "
                 f"sentence {SENTENCE_UNITS}/{SENTENCE_ROWS_PER_UNIT}/{SENTENCE_ALPHA}/"
                 f"{SENTENCE_STEPS}/{SENTENCE_NOISE}<{SENTENCE_NOISE_BELOW} centred "
                 f"weights {SENTENCE_WEIGHTS}+{WEIGHT_GAIN} vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
                 f"meaning {MEANING_WEIGHT}>={MEANING_FROM}/{VOUCHED} "
                 f"twins {MIN_SIMILARITY}/{CLOSEST_SHARE}/{MAX_CLOSEST} "
-                f"second <{SECOND_ENCODER_BELOW}")
+                f"second <{SECOND_ENCODER_BELOW} "
+                f"scope {NEARNESS_QUANTILE}/{NEARNESS_HALVING} unless {MEANING_SURE}")
 
 # An encoder's vectors of normalized phrasings, one row each: by default its reading of the
 # normalized text; the index reads them from the database as written (see vectors.py).
@@ -215,19 +221,27 @@ class SentenceModel:
     groups of entries that ask the same thing (see linking.py); and the first encoder's
     vectors of the phrasings themselves (a row per matcher row). A second encoder joins
     where entries have few phrasings (see SECOND_ENCODER_BELOW); its network's
-    log-probabilities are added to the first's."""
+    log-probabilities are added to the first's. Whatever the size of the knowledge base,
+    the second encoder (`near`) also tells the scope of a question whose words the
+    knowledge base does not all know, by its nearest phrasing among `nearby`, the second
+    encoder's vectors of the phrasings in half precision (see classifier.NEARNESS_QUANTILE).
+    """
 
     encoders: tuple[Encoder, ...]
     networks: tuple[SentenceNetwork, ...]
     groups: np.ndarray  # the label of each entry
     phrasings: np.ndarray
+    near: Encoder | None = None
+    nearby: np.ndarray | None = None
 
     @classmethod
     def fit(cls, encoders: Sequence[Encoder], vectors: Sequence[np.ndarray],
             texts: Sequence[str], owners: np.ndarray, n_entries: int,
-            start: Sequence[SentenceNetwork] | None = None) -> SentenceModel:
+            start: Sequence[SentenceNetwork] | None = None, near: Encoder | None = None,
+            nearby: np.ndarray | None = None) -> SentenceModel:
         """Learn from the phrasings' vectors (a matrix per encoder); `start` continues from
-        earlier networks with an output row per entry (see fit_sentence_model)."""
+        earlier networks with an output row per entry (see fit_sentence_model); `nearby`
+        are the `near` encoder's vectors of the phrasings."""
         groups = linked_groups(vectors[0], owners, entry_languages(texts, owners, n_entries))
         n_groups = int(groups.max()) + 1 if len(groups) else 0
         if n_groups < 2:  # two entries, twins: nothing to tell apart by meaning alone
@@ -240,7 +254,8 @@ class SentenceModel:
         # Rounded to half precision as they are stored, then kept in single precision for
         # speed: the same numbers whether the index was just learned or read back.
         return cls(tuple(encoders), networks, groups,
-                   vectors[0].astype(np.float16).astype(np.float32))
+                   vectors[0].astype(np.float16).astype(np.float32), near,
+                   None if nearby is None else nearby.astype(np.float16))
 
     @property
     def names(self) -> list[str]:
@@ -261,6 +276,14 @@ class SentenceModel:
         return sum(network.log_probabilities(matrix)
                    for network, matrix in zip(self.networks, encoded, strict=True)
                    )[:, self.groups]
+
+    def encode_near(self, questions: Sequence[str],
+                    encoded: Sequence[np.ndarray]) -> np.ndarray:
+        """The `near` encoder's vectors of questions already `encoded` by the networks'
+        encoders (the same vectors where it is one of them)."""
+        if self.near in self.encoders:
+            return encoded[self.encoders.index(self.near)]
+        return self.near.encode(questions)
 
 
 def sure(confidences: np.ndarray) -> bool:
@@ -318,7 +341,8 @@ class Matcher:
         """Learn from (entry_id, normalized phrasing) pairs; with an encoder, from the
         phrasings' sentence vectors too (`phrasing_vectors`, by default the encoder's), and
         with the `second` encoder as well where entries have few phrasings (see
-        SECOND_ENCODER_BELOW)."""
+        SECOND_ENCODER_BELOW); the `second` encoder's vectors tell the scope of questions
+        in any knowledge base (see classifier.NEARNESS_QUANTILE)."""
         entry_ids = sorted({entry_id for entry_id, _ in pairs})
         position = {entry_id: i for i, entry_id in enumerate(entry_ids)}
         pairs = sorted(pairs, key=lambda pair: position[pair[0]])
@@ -340,15 +364,19 @@ class Matcher:
         coef = intercept = sentence = None
         calibration = Calibration()
         if len(entry_ids) > 1:
-            vectors = groups = None
+            vectors = groups = nearby = None
             if encoder is not None:
                 encoders = [encoder]
                 if second is not None and len(texts) < SECOND_ENCODER_BELOW * len(entry_ids):
                     encoders.append(second)
                 vectors = [phrasing_vectors(each, texts) for each in encoders]
-                sentence = SentenceModel.fit(encoders, vectors, texts, owners, len(entry_ids))
+                if second is not None:
+                    nearby = (vectors[-1] if second in encoders
+                              else phrasing_vectors(second, texts))
+                sentence = SentenceModel.fit(encoders, vectors, texts, owners, len(entry_ids),
+                                             near=second, nearby=nearby)
                 groups = sentence.groups
-            calibration = calibrate(matrix, owners, texts, vectors, groups)
+            calibration = calibrate(matrix, owners, texts, vectors, groups, nearby)
             coef, intercept = fit_svms(matrix, owners)
         return cls(entry_ids=entry_ids, views=[chars, words], phrasings=matrix,
                    texts=texts, owners=owners, coef=coef, intercept=intercept,
@@ -390,10 +418,11 @@ class Matcher:
         if self.sentence is not None:
             rows = np.concatenate([kept, np.full(len(added), -1)]).astype(int)
             start = [network.rows(rows) for network in self.sentence.entry_networks()]
-            encoders = self.sentence.encoders
+            encoders, near = self.sentence.encoders, self.sentence.near
             sentence = SentenceModel.fit(
                 encoders, [phrasing_vectors(encoder, texts) for encoder in encoders], texts,
-                owner, len(entry_ids), start)
+                owner, len(entry_ids), start, near,
+                None if near is None else phrasing_vectors(near, texts))
         digests = {e: d for e, d in self.digests.items() if e not in changed}
         digests.update({e: entry_digest(phrasings) for e, phrasings in added})
         vocabulary = self.vocabulary.with_words(
@@ -444,12 +473,30 @@ class Matcher:
         return np.array([(self.sentence.phrasings[self._starts[e]:self._ends[e]] @ encoded).max()
                          for e in entries])
 
+    def _near_reader(self, read: str, encoded: Sequence[np.ndarray],
+                     ) -> Callable[[], np.ndarray]:
+        """What reads a question (encoded already by the networks' encoders) with the
+        second encoder when its scope is asked for: most questions never need it."""
+        return lambda: self.sentence.encode_near([read], encoded)[0]
+
+    def nearness(self, near: np.ndarray, entries: np.ndarray) -> float:
+        """The sentence similarity of a question with its nearest phrasing among those of
+        `entries`, by the second encoder (`near`: the question's vector by it)."""
+        nearby = self.sentence.nearby  # half precision: a slice at a time in single
+        return float(max((nearby[self._starts[e]:self._ends[e]].astype(np.float32) @ near
+                          ).max() for e in entries))
+
     def _weighed(self, probabilities: np.ndarray, similarities: np.ndarray, coverage: float,
-                 encoded: np.ndarray) -> np.ndarray:
-        """The confidences of an encoded question: the VOUCHED entries likeliest by words and
-        probability have their best sentence similarity weighed in, and a coverage of at
-        least what it vouches for (see classifier.vouch). Neither applies to a fully covered
-        question where meaning has no weight: its phrasings are not compared."""
+                 encoded: np.ndarray, near: Callable[[], np.ndarray] | None = None,
+                 lang: str | None = None) -> np.ndarray:
+        """The confidences of an encoded question (in `lang`): the VOUCHED entries likeliest
+        by words and probability have their best sentence similarity weighed in. A question
+        whose words the knowledge base does not all know gets for those entries a coverage
+        of at least what its meaning vouches for (see classifier.vouch); where its meaning
+        vouches for none fully, its coverage is weighed with its scope instead, by its
+        nearest phrasing among those entries' (`near` reads its vector by the second
+        encoder, see classifier.scoped). Neither applies to a fully covered question where
+        meaning has no weight: its phrasings are not compared."""
         weight = self.calibration.meaning_weight
         if coverage >= 1 and not weight:
             return confidence(probabilities, similarities, coverage)
@@ -458,7 +505,12 @@ class Matcher:
         meaning[likely] = self.meanings(encoded, likely)
         cover = np.full(len(probabilities), coverage)
         if coverage < 1:
-            cover[likely] = np.maximum(coverage, vouch(meaning[likely]))
+            vouched = vouch(meaning[likely])
+            if near is not None and meaning[likely].max() < MEANING_SURE:
+                scope = self.calibration.scope(self.nearness(near(), likely), lang)
+                cover[:] = scoped(coverage, scope)
+            else:
+                cover[likely] = np.maximum(coverage, vouched)
         return confidence(probabilities, similarities, cover, meaning, weight)
 
     def rank(self, normalized: str, limit: int = 5, written: str | None = None,
@@ -477,12 +529,20 @@ class Matcher:
         join the SVMs'.
         For an encoded question, each of the VOUCHED likeliest entries has its best sentence
         similarity with the question weighed in, and a coverage at least what that
-        similarity vouches for (see classifier.vouch), so that a dialect question whose
-        words the knowledge base does not know is not taken for one on another topic."""
+        similarity vouches for (see classifier.vouch), or, where it vouches for none surely,
+        the coverage weighed with the question's scope by the second encoder (see `_weighed`),
+        so that a dialect question whose words the knowledge base does not know is not taken
+        for one on another topic, nor a question on another topic for one in dialect."""
         if written is not None and len(written) != len(questions):
             raise ValueError(f"{len(written)} written forms for {len(questions)} questions")
         if not self.entry_ids:
             return [[] for _ in questions]
+        with one_blas_thread():
+            return self._rank_many(questions, limit, written)
+
+    def _rank_many(self, questions: Sequence[str], limit: int,
+                   written: Sequence[str] | None) -> list[list[Candidate]]:
+        """rank_many() of a non-empty index, with one BLAS thread (see threads.py)."""
         questions = [self.vocabulary.read(question) for question in questions]
         vectors = self.vectors(questions)
         margins = self.margins(vectors)
@@ -494,23 +554,28 @@ class Matcher:
         covers = [self.coverage(question, lang)
                   for question, lang in zip(questions, languages, strict=True)]
         encoded: dict[int, np.ndarray] = {}
+        near: dict[int, Callable[[], np.ndarray]] = {}
         if self.sentence is not None:
             unsure = [row for row, cover in enumerate(covers)
                       if cover < 1 or not sure(confidence(probabilities[row],
                                                           similarities[row], 1.0))]
             if unsure:
-                meant = self.sentence.encode(
-                    [questions[row] if written is None else sentence_text(written[row])
-                     for row in unsure])
+                read = [questions[row] if written is None else sentence_text(written[row])
+                        for row in unsure]
+                meant = self.sentence.encode(read)
                 probabilities[unsure] = self.probabilities(
                     margins[unsure] + self.calibration.sentence_weight
                     * self.sentence.log_probabilities(meant))
                 encoded = dict(zip(unsure, meant[0], strict=True))
+                # Where held-out phrasings told how near in-scope questions are.
+                if self.sentence.near is not None and self.calibration.least_nearness:
+                    near = {row: self._near_reader(read[i], [each[i:i + 1] for each in meant])
+                            for i, row in enumerate(unsure) if covers[row] < 1}
         ranked = []
         for row, cover in enumerate(covers):
             if row in encoded:
                 scores = self._weighed(probabilities[row], similarities[row], cover,
-                                       encoded[row])
+                                       encoded[row], near.get(row), languages[row])
             else:
                 scores = confidence(probabilities[row], similarities[row], cover)
             scores = np.minimum(1.0, scores * self.boost(languages[row], dialects[row]))
@@ -534,7 +599,8 @@ class Matcher:
                 "chars": self.views[0].terms, "words": self.views[1].terms,
                 "word_idf": self.vocabulary.idf,
                 "calibration": asdict(self.calibration),
-                "encoders": self.sentence.names if self.sentence else []}
+                "encoders": self.sentence.names if self.sentence else [],
+                "near": self.sentence.near.name if self.sentence and self.sentence.near else None}
         arrays = {"meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8),
                   "char_idf": self.views[0].idf, "word_view_idf": self.views[1].idf,
                   "data": self.by_feature.data, "indices": self.by_feature.indices,
@@ -550,6 +616,8 @@ class Matcher:
                                for part in NETWORK_PARTS})
             arrays.update(sentence_groups=self.sentence.groups,
                           sentence_phrasings=self.sentence.phrasings.astype(np.float16))
+            if self.sentence.nearby is not None:
+                arrays.update(sentence_nearby=self.sentence.nearby)
         return pack(arrays)
 
     @classmethod
@@ -568,7 +636,9 @@ class Matcher:
                 tuple(SentenceNetwork(*(arrays[f"sentence_{i}_{part}"]
                                         for part in NETWORK_PARTS))
                       for i in range(len(meta["encoders"]))),
-                arrays["sentence_groups"], arrays["sentence_phrasings"].astype(np.float32))
+                arrays["sentence_groups"], arrays["sentence_phrasings"].astype(np.float32),
+                _second(meta["near"]) if meta["near"] else None,
+                arrays.get("sentence_nearby"))
         elif encoder_name is not None and "coef" in arrays:
             raise StaleIndex(f"index learned without the encoder {encoder_name}")
         return cls(
@@ -596,6 +666,12 @@ def _encoders(names: Sequence[str], encoder_name: str | None) -> tuple[Encoder, 
         raise StaleIndex(f"index learned with the encoder {names[0]}")
     if len(names) == 1:
         return (shared_encoder(),)
-    if names[1] != SECOND_NAME or not second_encoder_enabled():
-        raise StaleIndex(f"index learned with the second encoder {names[1]}")
-    return shared_encoder(), second_encoder()
+    return shared_encoder(), _second(names[1])
+
+
+def _second(name: str) -> Encoder:
+    """The second encoder, which a stored index was learned with under `name`; StaleIndex
+    if it cannot be used here."""
+    if name != SECOND_NAME or not second_encoder_enabled():
+        raise StaleIndex(f"index learned with the second encoder {name}")
+    return second_encoder()

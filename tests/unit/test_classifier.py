@@ -194,3 +194,36 @@ def test_a_language_without_enough_held_out_phrasings_falls_back_to_all() -> Non
                               language_coverage={"ar": 0.8}, language_confidence={"ar": 0.3})
     assert (calibration.coverage_of("ar"), calibration.confidence_of("ar")) == (0.8, 0.3)
     assert (calibration.coverage_of("en"), calibration.confidence_of("en")) == (0.9, 0.5)
+
+
+def test_the_scope_halves_every_halving_below_the_least_nearness() -> None:
+    from bot.matching.classifier import Calibration
+
+    calibration = Calibration(least_nearness=0.9, language_nearness={"ar": 0.8},
+                              nearness_halving=0.02)
+    assert calibration.scope(0.95, "en") == calibration.scope(0.9, "en") == 1.0
+    assert calibration.scope(0.88, "en") == pytest.approx(0.5)
+    assert calibration.scope(0.86, None) == pytest.approx(0.25)
+    assert calibration.scope(0.78, "ar") == pytest.approx(0.5)  # its own language's
+    assert np.allclose(calibration.scope(np.array([0.88, 0.78]), np.array(["en", "ar"])),
+                       [0.5, 0.5])
+    assert Calibration().scope(0.1, "en") == 1.0  # learned without the second encoder
+
+
+def test_coverage_and_scope_count_alike() -> None:
+    from bot.matching.classifier import scoped
+
+    assert scoped(0.64, 1.0) == pytest.approx(0.8)  # meaning near: unknown words weigh less
+    assert scoped(0.64, 0.25) == pytest.approx(0.4)  # far: more
+    assert scoped(1.0, 0.04) == pytest.approx(0.2)
+
+
+def test_the_least_nearness_is_measured_on_held_out_phrasings() -> None:
+    matrix, owners, texts, vectors = _knowledge(words_tell=True, meaning_tells=True)
+    assert calibrate(matrix, owners, texts, vectors).nearness_halving is None
+    calibration = calibrate(matrix, owners, texts, vectors, nearby=vectors[0])
+    held_out = vectors[0] @ vectors[0].T
+    np.fill_diagonal(held_out, -1)
+    # Between the farthest and the nearest that any phrasing is from the others.
+    assert held_out.max(axis=1).min() <= calibration.least_nearness <= held_out.max()
+    assert 0 < calibration.nearness_halving < 1

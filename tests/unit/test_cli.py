@@ -122,7 +122,7 @@ def test_thresholds_are_stored_and_checked(run) -> None:
     assert refused.exit_code == 1
     assert "suggest <= answer" in refused.output
     assert run("kb", "thresholds", "--db", "kb.db", "--reset").output == (
-        "answer 0.425, suggest 0.415, margin 0.020\n")
+        "answer 0.300, suggest 0.290, margin 0.020\n")
 
 
 def test_variants_that_normalize_alike_merge_quietly(run, tmp_path: Path) -> None:

@@ -445,16 +445,52 @@ def test_an_index_with_the_second_encoder_is_stored_and_updated(monkeypatch) -> 
         Matcher.from_bytes(matcher.to_bytes(), shared_encoder().name)
 
 
-def test_a_large_knowledge_base_never_loads_the_second_encoder(monkeypatch) -> None:
-    """Asking for the second encoder costs nothing until it encodes: a knowledge base with
-    many phrasings an entry learns without it, and it never loads."""
+def test_a_large_knowledge_base_asks_the_second_encoder_only_for_scope(monkeypatch) -> None:
+    """A knowledge base with many phrasings an entry learns its networks without the second
+    encoder; it reads the phrasings once, and of the questions only those it must tell the
+    scope of: words the knowledge base does not all know, a meaning not surely near."""
+    from dataclasses import replace
+
     from bot.matching import encoder as encoding
     from bot.matching import matcher as matching
 
     monkeypatch.setattr(matching, "SECOND_ENCODER_BELOW", 1)
-    second = encoding.Encoder("unused", encoding.SECOND_DIMENSIONS, encoding._load_e5)
+    second = encoding.Encoder(encoding.SECOND_NAME, encoding.SECOND_DIMENSIONS,
+                              encoding._load_e5)
+    read: list[str] = []
+    encode = second.encode
+    monkeypatch.setattr(second, "encode", lambda texts: read.extend(texts) or encode(texts))
     matcher = Matcher.fit(PAIRS, shared_encoder(), second=second)
-    matcher.rank(normalize("my card has not come yet"))
     assert matcher.sentence.names == [shared_encoder().name]
-    assert not second._started.locked() and not second._loaded.is_set()
-    assert second.encode(["where is my card"]).shape == (1, encoding.SECOND_DIMENSIONS)
+    assert matcher.sentence.near is second and len(matcher.sentence.nearby) == len(PAIRS)
+    assert len(read) == len(PAIRS)
+    # Eighteen phrasings hold out too few to measure how near in-scope questions are.
+    matcher.calibration = replace(matcher.calibration, least_nearness=0.95,
+                                  nearness_halving=0.02)
+    matcher.rank(normalize("my card has not come yet"))  # every word known
+    assert len(read) == len(PAIRS)
+    matcher.rank(normalize("what will the weather be like in rome tomorrow"))
+    assert len(read) == len(PAIRS) + 1
+    restored = Matcher.from_bytes(matcher.to_bytes(), shared_encoder().name)
+    assert np.array_equal(restored.sentence.nearby, matcher.sentence.nearby)
+
+
+def test_a_question_far_from_every_phrasing_is_out_of_scope() -> None:
+    """A question in words the knowledge base lacks, whose meaning the first encoder does
+    not find near any entry, is weighed by its nearest phrasing for the second encoder:
+    far from all of them, its confidence falls."""
+    from dataclasses import replace
+
+    from bot.matching.encoder import second_encoder
+
+    matcher = Matcher.fit(PAIRS, shared_encoder(), second=second_encoder())
+    question = normalize("what will the weather be like in rome tomorrow")
+    assert matcher.coverage(question, "en") < 1
+    unscoped = matcher.rank(question)[0].score
+    matcher.calibration = replace(matcher.calibration, least_nearness=0.95,
+                                  nearness_halving=0.02)
+    assert matcher.rank(question)[0].score < unscoped / 2
+    # A question in scope, in words the knowledge base knows, is not weighed.
+    assert (matcher.rank(normalize("where is my card"))[0].score
+            == Matcher.fit(PAIRS, shared_encoder(), second=second_encoder())
+            .rank(normalize("where is my card"))[0].score)
