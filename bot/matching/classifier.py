@@ -135,8 +135,8 @@ class Calibration:
     the best sentence similarity counts in the confidence (see MEANING_FROM);
     `least_nearness` is the sentence similarity with its nearest phrasing that few unseen
     in-scope questions fall below, `language_nearness` the same per language, and
-    `nearness_halving` how much farther halves the confidence (see NEARNESS_QUANTILE; None
-    without the encoder).
+    `nearness_halving` how much farther halves the scope (see NEARNESS_QUANTILE; None
+    without the second encoder).
     """
 
     temperature: float = DEFAULT_TEMPERATURE
@@ -401,7 +401,6 @@ def calibrate(matrix: sparse.csr_matrix, owners: np.ndarray, texts: Sequence[str
         meaning = best_by_entry(vectors[0], owners, held)
         if len(owners) >= MEANING_FROM * (owners.max() + 1):
             meaning_weight = MEANING_WEIGHT
-    if vectors is not None:
         vouched = vouch(meaning)
         kept = np.ones(len(coverages), dtype=bool)
         if nearby is not None:
@@ -412,7 +411,7 @@ def calibrate(matrix: sparse.csr_matrix, owners: np.ndarray, texts: Sequence[str
                 language_nearness=_typical(nearness, languages, NEARNESS_QUANTILE),
                 nearness_halving=max(NEARNESS_HALVING * (float(np.median(nearness)) - least),
                                      1e-3))
-            # As rank() does: where the meaning vouches fully for none, the scope weighs in.
+            # As rank() does: where the meaning is not surely near, the scope weighs in.
             kept = (coverages >= 1) | (meaning >= MEANING_SURE)
             coverages[~kept] = scoped(coverages[~kept],
                                       calibration.scope(nearness[~kept], languages[~kept]))

@@ -493,10 +493,10 @@ class Matcher:
         by words and probability have their best sentence similarity weighed in. A question
         whose words the knowledge base does not all know gets for those entries a coverage
         of at least what its meaning vouches for (see classifier.vouch); where its meaning
-        vouches for none fully, its coverage is weighed with its scope instead, by its
-        nearest phrasing among those entries' (`near` reads its vector by the second
-        encoder, see classifier.scoped). Neither applies to a fully covered question where
-        meaning has no weight: its phrasings are not compared."""
+        is surely near none of them (classifier.MEANING_SURE), its coverage is weighed with
+        its scope instead, by its nearest phrasing among those entries' (`near` reads its
+        vector by the second encoder, see classifier.scoped). Neither applies to a fully
+        covered question where meaning has no weight: its phrasings are not compared."""
         weight = self.calibration.meaning_weight
         if coverage >= 1 and not weight:
             return confidence(probabilities, similarities, coverage)
@@ -504,13 +504,11 @@ class Matcher:
         meaning = np.zeros(len(probabilities))
         meaning[likely] = self.meanings(encoded, likely)
         cover = np.full(len(probabilities), coverage)
-        if coverage < 1:
-            vouched = vouch(meaning[likely])
-            if near is not None and meaning[likely].max() < MEANING_SURE:
-                scope = self.calibration.scope(self.nearness(near(), likely), lang)
-                cover[:] = scoped(coverage, scope)
-            else:
-                cover[likely] = np.maximum(coverage, vouched)
+        if coverage < 1 and near is not None and meaning[likely].max() < MEANING_SURE:
+            cover[:] = scoped(coverage, self.calibration.scope(self.nearness(near(), likely),
+                                                               lang))
+        elif coverage < 1:
+            cover[likely] = np.maximum(coverage, vouch(meaning[likely]))
         return confidence(probabilities, similarities, cover, meaning, weight)
 
     def rank(self, normalized: str, limit: int = 5, written: str | None = None,
@@ -529,8 +527,9 @@ class Matcher:
         join the SVMs'.
         For an encoded question, each of the VOUCHED likeliest entries has its best sentence
         similarity with the question weighed in, and a coverage at least what that
-        similarity vouches for (see classifier.vouch), or, where it vouches for none surely,
-        the coverage weighed with the question's scope by the second encoder (see `_weighed`),
+        similarity vouches for (see classifier.vouch), or, where that similarity is not
+        surely near, the coverage weighed with the question's scope by the second encoder
+        (see `_weighed`),
         so that a dialect question whose words the knowledge base does not know is not taken
         for one on another topic, nor a question on another topic for one in dialect."""
         if written is not None and len(written) != len(questions):
@@ -568,7 +567,8 @@ class Matcher:
                     * self.sentence.log_probabilities(meant))
                 encoded = dict(zip(unsure, meant[0], strict=True))
                 # Where held-out phrasings told how near in-scope questions are.
-                if self.sentence.near is not None and self.calibration.least_nearness:
+                if (self.sentence.near is not None
+                        and self.calibration.least_nearness is not None):
                     near = {row: self._near_reader(read[i], [each[i:i + 1] for each in meant])
                             for i, row in enumerate(unsure) if covers[row] < 1}
         ranked = []
