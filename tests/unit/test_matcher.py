@@ -493,3 +493,23 @@ def test_a_question_far_from_every_phrasing_is_out_of_scope() -> None:
     assert matcher.rank(question)[0].score < unscoped[0] / 2
     # A question in words the knowledge base knows is not weighed.
     assert matcher.rank(known)[0].score == unscoped[1]
+
+
+def test_questions_are_ranked_with_one_blas_thread(monkeypatch, matcher: Matcher) -> None:
+    """Idle BLAS threads spin and take the cores the second encoder runs on (threads.py):
+    ranking limits BLAS to one thread, and gives the others back afterwards."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info()
+                if pool["user_api"] == "blas"}
+
+    before = blas_threads()
+    seen: list[set[int]] = []
+    similarities = Matcher.similarities
+    monkeypatch.setattr(Matcher, "similarities",
+                        lambda self, vectors: seen.append(blas_threads())
+                        or similarities(self, vectors))
+    matcher.rank(normalize("where is my card"))
+    assert seen == [{1}]
+    assert blas_threads() == before
