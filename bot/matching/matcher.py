@@ -466,25 +466,22 @@ class Matcher:
         sims = (without(vectors, self._common) @ self.by_feature).toarray()
         return np.maximum.reduceat(sims, self._starts, axis=1)
 
-    def meanings(self, encoded: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    def meanings(self, encoded: np.ndarray, entries: np.ndarray,
+                 rows: np.ndarray | None = None) -> np.ndarray:
         """The best sentence similarity of an encoded question with the phrasings of each
-        of `entries`."""
-        # Slices are views: no copy of the phrasings' vectors.
-        return np.array([(self.sentence.phrasings[self._starts[e]:self._ends[e]] @ encoded).max()
-                         for e in entries])
+        of `entries`: by the first encoder, or by the encoder whose vectors of the phrasings
+        are `rows` (the second encoder's `nearby`, in half precision, a slice at a time in
+        single)."""
+        rows = self.sentence.phrasings if rows is None else rows
+        # Slices are views: no copy of the phrasings' vectors in single precision.
+        return np.array([(rows[self._starts[e]:self._ends[e]].astype(np.float32, copy=False)
+                          @ encoded).max() for e in entries])
 
     def _near_reader(self, read: str, encoded: Sequence[np.ndarray],
                      ) -> Callable[[], np.ndarray]:
         """What reads a question (encoded already by the networks' encoders) with the
         second encoder when its scope is asked for: most questions never need it."""
         return lambda: self.sentence.encode_near([read], encoded)[0]
-
-    def nearness(self, near: np.ndarray, entries: np.ndarray) -> float:
-        """The sentence similarity of a question with its nearest phrasing among those of
-        `entries`, by the second encoder (`near`: the question's vector by it)."""
-        nearby = self.sentence.nearby  # half precision: a slice at a time in single
-        return float(max((nearby[self._starts[e]:self._ends[e]].astype(np.float32) @ near
-                          ).max() for e in entries))
 
     def _weighed(self, probabilities: np.ndarray, similarities: np.ndarray, coverage: float,
                  encoded: np.ndarray, near: Callable[[], np.ndarray] | None = None,
@@ -505,8 +502,8 @@ class Matcher:
         meaning[likely] = self.meanings(encoded, likely)
         cover = np.full(len(probabilities), coverage)
         if coverage < 1 and near is not None and meaning[likely].max() < MEANING_SURE:
-            cover[:] = scoped(coverage, self.calibration.scope(self.nearness(near(), likely),
-                                                               lang))
+            nearness = self.meanings(near(), likely, self.sentence.nearby).max()
+            cover[:] = scoped(coverage, self.calibration.scope(nearness, lang))
         elif coverage < 1:
             cover[likely] = np.maximum(coverage, vouch(meaning[likely]))
         return confidence(probabilities, similarities, cover, meaning, weight)
