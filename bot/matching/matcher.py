@@ -575,8 +575,9 @@ class Matcher:
                                        encoded[row], near.get(row), languages[row])
             else:
                 scores = confidence(probabilities[row], similarities[row], cover)
-            scores = np.minimum(1.0, scores * self.boost(languages[row], dialects[row]))
-            ranked.append([Candidate(self.entry_ids[i], float(scores[i]))
+            # Ranked before the cap: entries raised past 1.0 keep the order of their evidence.
+            scores = scores * self.boost(languages[row], dialects[row])
+            ranked.append([Candidate(self.entry_ids[i], min(1.0, float(scores[i])))
                            for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0])
         return ranked
 

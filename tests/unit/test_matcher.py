@@ -513,3 +513,22 @@ def test_questions_are_ranked_with_one_blas_thread(monkeypatch, matcher: Matcher
     matcher.rank(normalize("where is my card"))
     assert seen == [{1}]
     assert blas_threads() == before
+
+
+def test_confidences_raised_past_one_keep_their_order(matcher: Matcher, monkeypatch) -> None:
+    """A boost may lift several entries past 1.0, where the reported score stops: they are
+    still ranked by how sure the matcher is of each, not in the order of the entries."""
+    from dataclasses import replace
+
+    from bot.matching import matcher as matching
+
+    question = normalize("someone stole my card")
+    plain = matcher.rank(question)
+    assert plain[0].entry_id != matcher.entry_ids[0]  # a tie would put the first entry first
+    monkeypatch.setattr(matching, "MAX_BOOST", 1e6)
+    monkeypatch.setattr(matcher, "calibration",
+                        replace(matcher.calibration, typical_confidence=1e-6,
+                                language_confidence={}))
+    raised = matcher.rank(question)
+    assert [c.entry_id for c in raised] == [c.entry_id for c in plain]
+    assert [c.score for c in raised] == [1.0] * len(plain)
