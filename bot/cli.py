@@ -6,6 +6,8 @@ import logging
 import secrets
 import sqlite3
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,10 +47,21 @@ def open_db(db_path: Path | None) -> sqlite_utils.Database:
 
 
 def refresh_index(db: sqlite_utils.Database) -> None:
-    """Bring the matcher index up to date now, so the bot and `eval` start without waiting."""
+    """Bring the matcher index up to date now, so the bot and `eval` start without waiting;
+    on a terminal, with a progress bar while new phrasings are encoded."""
     if sys.stderr.isatty():
         click.echo("updating the matcher index...", err=True)
-    load_index(db)
+        load_index(db, _encoding_bar)
+    else:
+        load_index(db)
+
+
+@contextmanager
+def _encoding_bar(name: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on standard error for `total` phrasings the encoder `name` reads."""
+    label = f"encoding phrasings ({name.split()[0]})"
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield bar.update
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

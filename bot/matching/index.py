@@ -25,7 +25,7 @@ from bot.matching.encoder import (
     shared_encoder,
 )
 from bot.matching.matcher import Matcher, PhrasingVectors, StaleIndex, by_entry, entry_digest
-from bot.matching.vectors import phrasing_vectors
+from bot.matching.vectors import EncodingProgress, phrasing_vectors
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,11 @@ def _second_encoder() -> Encoder | None:
     return second_encoder() if second_encoder_enabled() else None
 
 
-def _cached_vectors(db: sqlite_utils.Database) -> PhrasingVectors:
-    """Phrasing vectors read from (and added to) the database's cache (see vectors.py)."""
-    return lambda encoder, texts: phrasing_vectors(db, encoder, texts)
+def _cached_vectors(db: sqlite_utils.Database,
+                   progress: EncodingProgress | None = None) -> PhrasingVectors:
+    """Phrasing vectors read from (and added to) the database's cache (see vectors.py), the
+    encoding of new ones shown by `progress`."""
+    return lambda encoder, texts: phrasing_vectors(db, encoder, texts, progress)
 
 
 def _store(db: sqlite_utils.Database, matcher: Matcher, version: str, seconds: float,
@@ -70,12 +72,14 @@ def _store(db: sqlite_utils.Database, matcher: Matcher, version: str, seconds: f
                                     "data": matcher.to_bytes()})
 
 
-def build_index(db: sqlite_utils.Database, version: str | None = None) -> Matcher:
-    """Learn the matcher from every current phrasing and store it under the knowledge version."""
+def build_index(db: sqlite_utils.Database, version: str | None = None,
+                progress: EncodingProgress | None = None) -> Matcher:
+    """Learn the matcher from every current phrasing and store it under the knowledge
+    version; `progress` shows the encoding of phrasings not encoded before."""
     version = version or knowledge_version(db)
     started = time.perf_counter()
     encoder = _encoder()
-    matcher = Matcher.fit(phrasing_pairs(db), encoder, _cached_vectors(db),
+    matcher = Matcher.fit(phrasing_pairs(db), encoder, _cached_vectors(db, progress),
                           _second_encoder())
     seconds = time.perf_counter() - started
     _store(db, matcher, version, seconds, 0)
@@ -115,8 +119,10 @@ def _read(db: sqlite_utils.Database, rowid: int, encoder: Encoder | None) -> Mat
                                   encoder.name if encoder else None)
 
 
-def load_index(db: sqlite_utils.Database) -> tuple[Matcher, str]:
-    """The index for the current knowledge: stored, updated entry by entry, or rebuilt."""
+def load_index(db: sqlite_utils.Database,
+               progress: EncodingProgress | None = None) -> tuple[Matcher, str]:
+    """The index for the current knowledge: stored, updated entry by entry, or rebuilt
+    (`progress` shows the encoding of new phrasings)."""
     version = knowledge_version(db)
     encoder = _encoder()
     row = db.execute("SELECT version, changed_entries, rowid FROM matcher_index").fetchone()
@@ -136,10 +142,10 @@ def load_index(db: sqlite_utils.Database) -> tuple[Matcher, str]:
         allowed = max(MIN_CHANGED_ALLOWED, int(MAX_CHANGED_SHARE * len(current)))
         if row[1] + len(changed) <= allowed:
             started = time.perf_counter()
-            matcher = (stored.updated(changed, _cached_vectors(db))
+            matcher = (stored.updated(changed, _cached_vectors(db, progress))
                        if changed else stored)
             seconds = time.perf_counter() - started
             _store(db, matcher, version, seconds, row[1] + len(changed))
             log.info("matcher index updated for %d entries in %.1f s", len(changed), seconds)
             return matcher, version
-    return build_index(db, version), version
+    return build_index(db, version, progress), version

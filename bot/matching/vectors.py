@@ -5,11 +5,17 @@ phrasing, 18 ms with the second one), and phrasings rarely change: each normaliz
 is encoded once per encoder and kept, in half precision, in `phrasing_vectors`, keyed by
 what the encoder read: the phrasing as written (see encoder.sentence_text), so a new
 spelling is encoded anew. Phrasings that normalize alike share the vector of the first active one.
+
+New phrasings are encoded and stored ENCODE_CHUNK at a time: an import of tens of thousands
+takes minutes with the second encoder, and a build stopped halfway keeps what it encoded;
+`progress` shows how far it is (see EncodingProgress).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import Protocol
 
 import numpy as np
 import sqlite_utils
@@ -17,13 +23,22 @@ import sqlite_utils
 from bot.matching.encoder import Encoder, sentence_text
 
 LOOKUP_CHUNK = 500  # SQLite's bound-parameter limit is far above this
+ENCODE_CHUNK = 256  # about 4 s of the second encoder
 
 
-def phrasing_vectors(db: sqlite_utils.Database, encoder: Encoder,
-                     texts: Sequence[str]) -> np.ndarray:
+class EncodingProgress(Protocol):
+    """Shows the encoding of `total` phrasings by the encoder `name`: the context it returns
+    is told each time how many more are done."""
+
+    def __call__(self, name: str, total: int) -> AbstractContextManager[Callable[[int], None]]:
+        ...
+
+
+def phrasing_vectors(db: sqlite_utils.Database, encoder: Encoder, texts: Sequence[str],
+                     progress: EncodingProgress | None = None) -> np.ndarray:
     """The vectors of normalized `texts`, one row each: each is encoded as the encoder reads
     its stored phrasing as written; readings already encoded are read from the cache, the
-    rest encoded and stored."""
+    rest encoded and stored, a chunk at a time, shown by `progress`."""
     written = _written(db, list(dict.fromkeys(texts)))
     readings = {text: sentence_text(written.get(text, text)) for text in texts}
     wanted = list(dict.fromkeys(readings.values()))
@@ -36,17 +51,28 @@ def phrasing_vectors(db: sqlite_utils.Database, encoder: Encoder,
             known[reading] = vector.astype(np.float32)
     missing = [reading for reading in wanted if reading not in known]
     if missing:
-        # Rounded as stored, so that a build and a later rebuild learn from the same numbers.
-        encoded = encoder.encode(missing).astype(np.float16)
-        with db.atomic():
-            db["phrasing_vectors"].upsert_all(
-                ({"encoder": encoder.name, "reading": reading, "vector": vector.tobytes()}
-                 for reading, vector in zip(missing, encoded, strict=True)),
-                pk=("encoder", "reading"))
-        known.update(zip(missing, encoded.astype(np.float32), strict=True))
+        known.update(_encode_and_store(db, encoder, missing, progress))
     if not texts:
         return np.zeros((0, encoder.dimensions), dtype=np.float32)
     return np.vstack([known[readings[text]] for text in texts])
+
+
+def _encode_and_store(db: sqlite_utils.Database, encoder: Encoder, readings: Sequence[str],
+                      progress: EncodingProgress | None) -> Iterator[tuple[str, np.ndarray]]:
+    """(reading, vector) of each of `readings`, encoded and stored ENCODE_CHUNK at a time."""
+    with (progress(encoder.name, len(readings)) if progress
+          else nullcontext(lambda count: None)) as done:
+        for start in range(0, len(readings), ENCODE_CHUNK):
+            chunk = readings[start:start + ENCODE_CHUNK]
+            # Rounded as stored: a build and a later rebuild learn from the same numbers.
+            encoded = encoder.encode(chunk).astype(np.float16)
+            with db.atomic():
+                db["phrasing_vectors"].upsert_all(
+                    ({"encoder": encoder.name, "reading": reading, "vector": vector.tobytes()}
+                     for reading, vector in zip(chunk, encoded, strict=True)),
+                    pk=("encoder", "reading"))
+            yield from zip(chunk, encoded.astype(np.float32), strict=True)
+            done(len(chunk))
 
 
 def _written(db: sqlite_utils.Database, normalized: Sequence[str]) -> dict[str, str]:

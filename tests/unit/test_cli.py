@@ -68,6 +68,33 @@ def test_import_and_eval(run, tmp_path: Path) -> None:
     assert set(report["latency_ms"]) >= {"p50", "p99"}
 
 
+def test_an_import_on_a_terminal_shows_the_encoding(run, tmp_path: Path, monkeypatch) -> None:
+    """Encoding new phrasings is most of an import's time: a terminal sees a bar for it."""
+    import io
+    import sys
+
+    from bot.cli import refresh_index
+    from bot.matching.encoder import second_encoder, shared_encoder
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    (tmp_path / "train.csv").write_text(CSV_OK, encoding="utf-8")
+    run("kb", "import", "train.csv", "--db", "kb.db")  # not a terminal: no bar
+    db = connect(tmp_path / "kb.db")
+    db.execute("DELETE FROM phrasing_vectors")
+    db.execute("DELETE FROM matcher_index")
+    db.conn.commit()
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    refresh_index(db)
+    shown = sys.stderr.getvalue()
+    assert shown.startswith("updating the matcher index...\n")
+    for encoder in (shared_encoder(), second_encoder()):  # a small base learns with both
+        assert f"encoding phrasings ({encoder.name.split()[0]})  [" in shown
+    assert shown.count("7/7") == 2
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from bot.answering import Answerer, Outcome
 from bot.kb.imports import plan_import, write_import
 from bot.matching.index import load_index
@@ -210,3 +212,40 @@ def test_a_small_knowledge_base_is_learned_and_cached_with_both_encoders(tmp_pat
     assert build_index(db).rank("when do you open")[0].entry_id == "hours"
     assert dict(db.execute("SELECT encoder, count(*) FROM phrasing_vectors "
                            "GROUP BY encoder")) == cached
+
+
+def test_encoding_is_stored_a_chunk_at_a_time_and_shown(fresh_db, counting_encoder,
+                                                        monkeypatch) -> None:
+    """A build stopped while encoding keeps the chunks already encoded, and the progress it
+    reports counts the phrasings encoded, not those read from the cache."""
+    from contextlib import contextmanager
+
+    from bot.matching import vectors
+
+    monkeypatch.setattr(vectors, "ENCODE_CHUNK", 2)
+    shown: list[tuple[str, int] | int] = []
+
+    @contextmanager
+    def progress(name: str, total: int):
+        shown.append((name, total))
+        yield shown.append
+
+    new = [f"a phrasing never encoded {n}" for n in range(5)]
+    real = counting_encoder.encode
+
+    def fails_on_the_third_chunk(texts):
+        if len(counting_encoder.seen) >= 4:
+            raise KeyboardInterrupt
+        return real(texts)
+
+    monkeypatch.setattr(counting_encoder, "encode", fails_on_the_third_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        vectors.phrasing_vectors(fresh_db, counting_encoder, new, progress)
+    assert shown == [(counting_encoder.name, 5), 2, 2]
+    assert counting_encoder.seen == new[:4]
+    monkeypatch.setattr(counting_encoder, "encode", real)
+    shown.clear()
+    again = vectors.phrasing_vectors(fresh_db, counting_encoder, new, progress)
+    assert counting_encoder.seen == [*new[:4], new[4]]  # only the one never stored
+    assert shown == [(counting_encoder.name, 1), 1]
+    assert again.shape == (5, counting_encoder.dimensions)
