@@ -19,6 +19,7 @@ from bot.kb.sources import PLACEHOLDER, Fact
 from bot.matching.index import load_index
 from bot.matching.matcher import Candidate
 from bot.matching.thresholds import Thresholds, load_thresholds
+from bot.matching.vectors import EncodingProgress
 from bot.text.language import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -124,13 +125,15 @@ def entry_key(entry_id: str) -> str:
 class Answerer:
     """Answers questions from one knowledge base."""
 
-    def __init__(self, db: sqlite_utils.Database, *, thresholds: Thresholds | None = None):
+    def __init__(self, db: sqlite_utils.Database, *, thresholds: Thresholds | None = None,
+                 progress: EncodingProgress | None = None):
         self.db = db
         self._fixed_thresholds = thresholds
-        self.reload()
+        self.reload(progress)
 
-    def reload(self) -> None:
-        """Read the knowledge base again, e.g. after an edit."""
+    def reload(self, progress: EncodingProgress | None = None) -> None:
+        """Read the knowledge base again, e.g. after an edit (`progress` shows the encoding
+        of phrasings new to the index, see vectors.py)."""
         db = self.db
         self.thresholds = self._fixed_thresholds or load_thresholds(db)
         self.kinds = dict(db.execute("SELECT id, kind FROM entries WHERE active"))
@@ -146,7 +149,7 @@ class Answerer:
                 "SELECT entry_id, entity, attribute, value, unit, currency, period FROM facts")
         }
         self.keys = {entry_key(entry_id): entry_id for entry_id in self.kinds}
-        self.matcher, self.version = load_index(db)
+        self.matcher, self.version = load_index(db, progress)
         self.examples = [
             entry_id for (entry_id,) in db.execute(
                 "SELECT id FROM entries WHERE active AND kind = 'faq' ORDER BY rowid LIMIT 3")

@@ -22,6 +22,7 @@ from bot.kb.sources import SourceError
 from bot.kb.store import connect
 from bot.matching.index import load_index
 from bot.matching.thresholds import Thresholds, load_thresholds, save_thresholds
+from bot.matching.vectors import EncodingProgress
 
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -51,9 +52,12 @@ def refresh_index(db: sqlite_utils.Database) -> None:
     on a terminal, with a progress bar while new phrasings are encoded."""
     if sys.stderr.isatty():
         click.echo("updating the matcher index...", err=True)
-        load_index(db, _encoding_bar)
-    else:
-        load_index(db)
+    load_index(db, _terminal_bar())
+
+
+def _terminal_bar() -> EncodingProgress | None:
+    """What shows the encoding of new phrasings: a bar on a terminal, nothing elsewhere."""
+    return _encoding_bar if sys.stderr.isatty() else None
 
 
 @contextmanager
@@ -189,7 +193,7 @@ def eval_command(file: Path, as_json: bool, sweep: bool, db_path: Path | None) -
         questions = evaluation.read_questions(file)
     except ImportProblem as exc:
         raise click.ClickException(str(exc)) from None
-    answerer = Answerer(open_db(db_path))
+    answerer = Answerer(open_db(db_path), progress=_terminal_bar())
     if sweep:
         rows = evaluation.sweep(answerer, questions)
         click.echo(json.dumps(rows) if as_json

@@ -95,6 +95,31 @@ def test_an_import_on_a_terminal_shows_the_encoding(run, tmp_path: Path, monkeyp
     assert shown.count("7/7") == 2
 
 
+def test_eval_shows_the_encoding_of_an_index_it_must_learn(run, tmp_path: Path) -> None:
+    """`eval` (or the bot) meeting phrasings never encoded, after an import stopped while
+    encoding, hands its progress bar to the answerer's index build."""
+    from contextlib import contextmanager
+
+    from bot.answering import Answerer
+
+    (tmp_path / "train.csv").write_text(CSV_OK, encoding="utf-8")
+    run("kb", "import", "train.csv", "--db", "kb.db")
+    db = connect(tmp_path / "kb.db")
+    db.execute("DELETE FROM phrasing_vectors WHERE rowid % 2 = 0")
+    db.execute("DELETE FROM matcher_index")
+    db.conn.commit()
+    shown: list[tuple[str, int] | int] = []
+
+    @contextmanager
+    def progress(name: str, total: int):
+        shown.append((name, total))
+        yield shown.append
+
+    answerer = Answerer(db, progress=progress)
+    assert sum(count for count in shown if isinstance(count, int)) == 7  # of 14 vectors
+    assert answerer.answer("where is my card").entry_id == "card_arrival"
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
