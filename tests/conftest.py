@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,25 @@ class CountingEncoder:
     def encode(self, texts):
         self.seen += texts
         return self.real.encode(texts)
+
+
+class ShownProgress:
+    """An EncodingProgress (see bot/matching/vectors.py) that notes what it is shown: the
+    encoder's name and total when a bar opens, then each count done."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, int] | int] = []
+
+    @contextmanager
+    def __call__(self, name: str, total: int):
+        self.shown.append((name, total))
+        yield self.shown.append
+
+
+@pytest.fixture
+def shown_progress() -> ShownProgress:
+    """A fresh progress recorder (see ShownProgress)."""
+    return ShownProgress()
 
 
 @pytest.fixture

@@ -95,11 +95,10 @@ def test_an_import_on_a_terminal_shows_the_encoding(run, tmp_path: Path, monkeyp
     assert shown.count("7/7") == 2
 
 
-def test_eval_shows_the_encoding_of_an_index_it_must_learn(run, tmp_path: Path) -> None:
+def test_eval_shows_the_encoding_of_an_index_it_must_learn(run, tmp_path: Path,
+                                                           shown_progress) -> None:
     """`eval` (or the bot) meeting phrasings never encoded, after an import stopped while
     encoding, hands its progress bar to the answerer's index build."""
-    from contextlib import contextmanager
-
     from bot.answering import Answerer
 
     (tmp_path / "train.csv").write_text(CSV_OK, encoding="utf-8")
@@ -108,15 +107,9 @@ def test_eval_shows_the_encoding_of_an_index_it_must_learn(run, tmp_path: Path) 
     db.execute("DELETE FROM phrasing_vectors WHERE rowid % 2 = 0")
     db.execute("DELETE FROM matcher_index")
     db.conn.commit()
-    shown: list[tuple[str, int] | int] = []
-
-    @contextmanager
-    def progress(name: str, total: int):
-        shown.append((name, total))
-        yield shown.append
-
-    answerer = Answerer(db, progress=progress)
-    assert sum(count for count in shown if isinstance(count, int)) == 7  # of 14 vectors
+    answerer = Answerer(db, progress=shown_progress)
+    done = [count for count in shown_progress.shown if isinstance(count, int)]
+    assert sum(done) == 7  # of 14 vectors
     assert answerer.answer("where is my card").entry_id == "card_arrival"
 
 

@@ -215,20 +215,13 @@ def test_a_small_knowledge_base_is_learned_and_cached_with_both_encoders(tmp_pat
 
 
 def test_encoding_is_stored_a_chunk_at_a_time_and_shown(fresh_db, counting_encoder,
-                                                        monkeypatch) -> None:
+                                                        shown_progress, monkeypatch) -> None:
     """A build stopped while encoding keeps the chunks already encoded, and the progress it
     reports counts the phrasings encoded, not those read from the cache."""
-    from contextlib import contextmanager
-
     from bot.matching import vectors
 
     monkeypatch.setattr(vectors, "ENCODE_CHUNK", 2)
-    shown: list[tuple[str, int] | int] = []
-
-    @contextmanager
-    def progress(name: str, total: int):
-        shown.append((name, total))
-        yield shown.append
+    progress, shown = shown_progress, shown_progress.shown
 
     new = [f"a phrasing never encoded {n}" for n in range(5)]
     real = counting_encoder.encode
