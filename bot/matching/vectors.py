@@ -58,8 +58,9 @@ def phrasing_vectors(db: sqlite_utils.Database, encoder: Encoder, texts: Sequenc
 
 
 def _encode_and_store(db: sqlite_utils.Database, encoder: Encoder, readings: Sequence[str],
-                      progress: EncodingProgress | None) -> Iterator[tuple[str, np.ndarray]]:
-    """(reading, vector) of each of `readings`, encoded and stored ENCODE_CHUNK at a time."""
+                      progress: EncodingProgress | None) -> dict[str, np.ndarray]:
+    """The vector of each of `readings`, encoded and stored ENCODE_CHUNK at a time."""
+    vectors: dict[str, np.ndarray] = {}
     with (progress(encoder.name, len(readings)) if progress
           else nullcontext(lambda count: None)) as done:
         for start in range(0, len(readings), ENCODE_CHUNK):
@@ -71,8 +72,9 @@ def _encode_and_store(db: sqlite_utils.Database, encoder: Encoder, readings: Seq
                     ({"encoder": encoder.name, "reading": reading, "vector": vector.tobytes()}
                      for reading, vector in zip(chunk, encoded, strict=True)),
                     pk=("encoder", "reading"))
-            yield from zip(chunk, encoded.astype(np.float32), strict=True)
+            vectors.update(zip(chunk, encoded.astype(np.float32), strict=True))
             done(len(chunk))
+    return vectors
 
 
 def _written(db: sqlite_utils.Database, normalized: Sequence[str]) -> dict[str, str]:
