@@ -106,14 +106,15 @@ def decide(candidates: Sequence[Candidate], limits: Thresholds,
     margin; otherwise offer those at or above `suggest` (and those within the margin of a
     best candidate too close to call) that `offerable` allows; otherwise fall back."""
     best = candidates[0] if candidates else None
-    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-    if best and best.score >= limits.answer and best.score - runner_up >= limits.margin:
+    runner_up = candidates[1].evidence if len(candidates) > 1 else 0.0
+    # The lead is measured on the evidence, which goes on past a score of 1.0.
+    if best and best.score >= limits.answer and best.evidence - runner_up >= limits.margin:
         return Decision(Outcome.ANSWER, best)
     floor = limits.suggest
     if best and best.score >= limits.answer:  # confident, but too close to the runner-up
-        floor = min(floor, best.score - limits.margin)
+        floor = min(floor, best.evidence - limits.margin)
     choices = tuple(c.entry_id for c in candidates[:MAX_CHOICES]
-                    if c.score >= floor and offerable(c.entry_id))
+                    if c.evidence >= floor and offerable(c.entry_id))
     return Decision(Outcome.SUGGEST if choices else Outcome.FALLBACK, best, choices)
 
 

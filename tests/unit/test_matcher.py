@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
+from bot.answering import Outcome, decide
 from bot.matching.encoder import shared_encoder
 from bot.matching.matcher import Matcher, StaleIndex
+from bot.matching.thresholds import Thresholds
 from bot.matching.vocabulary import Vocabulary
 from bot.text.normalize import normalize
 
@@ -532,3 +534,7 @@ def test_confidences_raised_past_one_keep_their_order(matcher: Matcher, monkeypa
     raised = matcher.rank(question)
     assert [c.entry_id for c in raised] == [c.entry_id for c in plain]
     assert [c.score for c in raised] == [1.0] * len(plain)
+    # Past 1.0 the lead over the runner-up is still there to answer by: every score reads
+    # 1.0, and the question is answered, not turned into a "did you mean" of tied entries.
+    decision = decide(raised, Thresholds(), lambda entry_id: True)
+    assert (decision.outcome, decision.best.entry_id) == (Outcome.ANSWER, plain[0].entry_id)
