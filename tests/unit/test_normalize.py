@@ -69,6 +69,12 @@ def test_idempotent() -> None:
         ["كيفاش نأكتيفيها و نسيت المودباس", "كيف أفعلها و نسيت كلمة المرور"],
         # "a direct debit on my account I never agreed to"
         ["بريليفمون ف الكونط ديالي", "خصم مباشر في الحساب خاصتي"],
+        # "I want to order a physical card from the app": Maghrebi loanwords, standard
+        ["بغيت نكوموندي كارط فيزيك من لابلي", "أريد أطلب بطاقة فعلية من التطبيق"],
+        # "the transfer is still pending since yesterday": Levantine, standard
+        ["الحوالة لسا معلقة من مبارح", "التحويل مازال معلقة من أمس"],
+        # "automatic top-up, and the messages": loanwords meet standard words with a hamza
+        ["التعبئة الأوتوماتيك و الميساجات", "التعبئة التلقائية و الرسائل"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
@@ -141,3 +147,13 @@ def test_each_standard_form_is_listed_once() -> None:
     standards = Counter(key.value for key in groups.keys)
     assert [standard for standard, count in standards.items() if count > 1] == []
     assert len(standards) == len(dialect._GROUPS)
+
+
+def test_the_dialect_list_is_in_normalized_spelling() -> None:
+    """Its words are looked up, and its standard forms matched, after normalization: a form
+    with a hamza or a taa marbuta would never meet the knowledge base's words."""
+    from bot.text import dialect
+    from bot.text.normalize import fold
+
+    spelled = [*dialect._GROUPS, *dialect.DIALECT_WORDS]
+    assert [form for form in spelled if fold(form) != form] == []
