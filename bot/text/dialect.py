@@ -5,8 +5,8 @@ People ask in their own dialect: "بدي" (Levantine), "ابغى" (Gulf), "عا�
 words that carry a question's intent meet in their standard form on both sides: question
 words, time words, wanting, needing, being able, doing, waiting, negation, "this", "there
 is", "mine", the pronouns, what happens to a card or to money (works, stolen, lost,
-declined, deducted, withdrawn, blocked, sent, topped up, ordered, cancelled, bought, shown,
-gone through, expired), and the everyday names of money, fees, balance, card, account,
+declined, deducted, withdrawn, blocked, sent, topped up, ordered, cancelled, stopped, added,
+taken, bought, shown, gone through, expired), living somewhere, and the everyday names of money, fees, balance, card, account,
 transfer, code, wallet, shop, phone, app, ATM, card terminal, limit, salary and refund
 (French loanwords in the Maghreb, English ones in the Gulf and Egypt). Other words stay as they
 are: the character n-grams and the sentence encoder cover them. A word is listed only where
@@ -141,6 +141,12 @@ _GROUPS = {
     "رايت": "شفت",
     "انتهت": "سالات تسالات",
     "احذف": "نحيد",
+    "اوقف": "نحبس كنحبس",
+    "اضيف": "نزيد كنزيد",
+    "اخذ": "خدا",
+    "اخذت": "خدات",
+    "تاخذ": "تاخد كتاخد كاتاخد كتاخدو كاتاخدو",
+    "اعيش": "ساكن ساكنه",
     "فشل": "ايشيك",
     "عبيت": "عمرت شارجيت",
     "اعبي": "نعمر كنعمر نشارجي نشارج",

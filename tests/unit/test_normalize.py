@@ -73,6 +73,9 @@ def test_idempotent() -> None:
         ["بغيت نكوموندي كارط فيزيك من لابلي", "أريد أطلب بطاقة فعلية من التطبيق"],
         # "the transfer is still pending since yesterday": Levantine, standard
         ["الحوالة لسا معلقة من مبارح", "التحويل مازال معلقة من أمس"],
+        # "how much do you take on a transfer", "I want to stop the card and add another"
+        ["شحال كتاخدو على الحوالة", "كم تأخذ على التحويل"],
+        ["بغيت نحبس الكارط و نزيد وحدة", "أريد أوقف البطاقة و أضيف وحدة"],
         # "automatic top-up, and the messages": loanwords meet standard words with a hamza
         ["التعبئة الأوتوماتيك و الميساجات", "التعبئة التلقائية و الرسائل"],
     ],
