@@ -1,19 +1,20 @@
 """Everyday dialect words folded into one Modern Standard Arabic form.
 
 People ask in their own dialect: "بدي" (Levantine), "ابغى" (Gulf), "عايز" (Egyptian) and
-"بغيت" (Maghrebi) all mean "اريد". Knowledge is mostly written in one or two of them, so the
-words that carry a question's intent meet in their standard form on both sides: question
-words, time words, wanting, needing, being able, doing, waiting, negation, "this", "there
-is", "mine", the pronouns, what happens to a card or to money (works, stolen, lost,
-declined, deducted, withdrawn, blocked, sent, topped up, ordered, cancelled, stopped, added,
-taken, bought, shown, gone through, expired), living somewhere, and the everyday names of money, fees, balance, card, account,
-transfer, code, wallet, shop, phone, app, ATM, card terminal, limit, salary and refund
-(French loanwords in the Maghreb, English ones in the Gulf and Egypt). Other words stay as they
-are: the character n-grams and the sentence encoder cover them. A word is listed only where
-its dialect meaning is the usual one; a word with a common standard meaning of its own
-("ايه" is "what" in Cairo and "yes" in Damascus, "ماشي" is "not" in Rabat and "fine" in
-Jerusalem) stays. Keys and values are in normalized spelling (see normalize.py: ا for every
-alef, ه for taa marbuta, ي for alef maqsura, ك for gaf).
+"بغيت" (Maghrebi) all mean "اريد". Knowledge is mostly written in one or two of them, so
+the words that carry a question's intent meet in their standard form on both sides:
+question words, time words, wanting, needing, being able, doing, waiting, negation,
+"this", "there is", "mine", the pronouns, what happens to a card or to money (works,
+stolen, lost, declined, deducted, withdrawn, blocked, sent, topped up, ordered, cancelled,
+stopped, added, taken, bought, shown, gone through, expired), living somewhere, and the
+everyday names of money, fees, balance, card, account, transfer, code, wallet, shop,
+phone, app, ATM, card terminal, limit, salary and refund (French loanwords in the Maghreb,
+English ones in the Gulf and Egypt). Other words stay as they are: the character n-grams
+and the sentence encoder cover them. A word is listed only where its dialect meaning is
+the usual one; a word with a common standard meaning of its own ("ايه" is "what" in Cairo
+and "yes" in Damascus, "ماشي" is "not" in Rabat and "fine" in Jerusalem) stays. Keys and
+values are in normalized spelling (see normalize.py: ا for every alef, ه for taa marbuta,
+ي for alef maqsura, ك for gaf).
 
 Egyptian and Maghrebi negation wraps the verb: "ماوصلتش" (it did not arrive), "مبيشتغلش"
 (it does not work), "ما وصلتنيش"; such a word becomes "لا" and its verb, so it meets "لا
