@@ -23,9 +23,9 @@ class Thresholds:
     `margin` is answered. Otherwise the candidates at or above `suggest`, and those within
     `margin` of a best candidate that was too close to call, are offered as choices; if
     there are none the bot says it does not know. The defaults were measured on BANKING77
-    with non-banking questions (`bench/banking77.py`: 93.9% of those declined, for 0.5
-    points of English and 0.6 of Arabic in-scope accuracy against answering everything;
-    0.25 declined 92.3%; with ten phrasings an intent, 91.6%), and on this bot's own
+    with non-banking questions (`bench/banking77.py`: 93.6% of those declined, for 0.3
+    points of English and 0.7 of Arabic in-scope accuracy against answering everything;
+    0.25 declined 92.1%; with ten phrasings an intent, 90.3%), and on this bot's own
     held-out questions.
     """
 
