@@ -12,6 +12,9 @@ from pathlib import Path
 from bot.tg.loopback import LoopbackBotAPI
 
 TOKEN = "626262:run-process-token-abcdef"
+# A new process learns the curated index before it polls: about 30 s on two idle cores,
+# twice that or more on a busy machine.
+STARTING = 180
 
 
 async def test_faqbot_run_polls_the_configured_api(tmp_path: Path) -> None:
@@ -26,7 +29,7 @@ async def test_faqbot_run_polls_the_configured_api(tmp_path: Path) -> None:
             arabic = api.user(702, "ليلى", language_code="ar")
             api.send_text(api.private_chat(english), english, "how many companies were tracked")
             api.send_text(api.private_chat(arabic), arabic, "قديش عدد الشركات")
-            [reply] = await api.wait_for_sent(701, timeout=60)
+            [reply] = await api.wait_for_sent(701, timeout=STARTING)
             assert "14 public bitcoin mining companies" in reply["text"]
             [reply] = await api.wait_for_sent(702, timeout=10)
             assert "14 شركة" in reply["text"]
@@ -44,7 +47,7 @@ async def test_a_refused_token_is_explained_without_quoting_it(tmp_path: Path) -
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": wrong,
                "TELEGRAM_API_BASE_URL": api.base_url, "FAQBOT_DB": str(tmp_path / "kb.db")}
         result = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
-                                capture_output=True, text=True, timeout=60)
+                                capture_output=True, text=True, timeout=STARTING)
     assert result.returncode == 1
     assert "the Bot API refused TELEGRAM_BOT_TOKEN" in result.stderr
     assert wrong not in result.stdout + result.stderr  # nor in the tracebacks PTB logs
