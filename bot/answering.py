@@ -181,7 +181,8 @@ class Answerer:
     def decide(self, normalized: str, written: str) -> Decision:
         """What the bot does with a question (normalized, and as written) at this knowledge
         base's thresholds."""
-        return decide(self.matcher.rank(normalized, written=written), self.thresholds,
+        return decide(self.matcher.rank(normalized, written=written,
+                                        floor=self.thresholds.suggest), self.thresholds,
                       self.offerable)
 
     def offerable(self, entry_id: str) -> bool:

@@ -500,15 +500,18 @@ class Matcher:
 
     def _weighed(self, probabilities: np.ndarray, similarities: np.ndarray, coverage: float,
                  encoded: np.ndarray, near: Callable[[], np.ndarray] | None = None,
-                 lang: str | None = None) -> np.ndarray:
+                 lang: str | None = None, least: float = 0.0) -> np.ndarray:
         """The confidences of an encoded question (in `lang`): the VOUCHED entries likeliest
         by words and probability have their best sentence similarity weighed in. A question
         whose words the knowledge base does not all know gets for those entries a coverage
         of at least what its meaning vouches for (see classifier.vouch); where its meaning
         is surely near none of them (classifier.MEANING_SURE), its coverage is weighed with
         its scope instead, by its nearest phrasing among those entries' (`near` reads its
-        vector by the second encoder, see classifier.scoped). Neither applies to a fully
-        covered question where meaning has no weight: its phrasings are not compared."""
+        vector by the second encoder, see classifier.scoped), unless even a full scope
+        would leave every entry below the confidence `least`: the entries then have the
+        most they could score, and the second encoder is not asked (BANKING77: four in five
+        out-of-scope questions it would have read). Neither applies to a fully covered
+        question where meaning has no weight: its phrasings are not compared."""
         weight = self.calibration.meaning_weight
         if coverage >= 1 and not weight:
             return confidence(probabilities, similarities, coverage)
@@ -517,6 +520,10 @@ class Matcher:
         meaning[likely] = self.meanings(encoded, likely)
         cover = np.full(len(probabilities), coverage)
         if coverage < 1 and near is not None and meaning[likely].max() < MEANING_SURE:
+            # The scope is at most 1, so no entry can score more than with this cover.
+            most = confidence(probabilities, similarities, np.sqrt(coverage), meaning, weight)
+            if most.max() < least:
+                return most
             nearness = self.meanings(near(), likely, self.sentence.nearby).max()
             cover[:] = scoped(coverage, self.calibration.scope(nearness, lang))
         elif coverage < 1:
@@ -524,13 +531,16 @@ class Matcher:
         return confidence(probabilities, similarities, cover, meaning, weight)
 
     def rank(self, normalized: str, limit: int = 5, written: str | None = None,
-             ) -> list[Candidate]:
+             floor: float = 0.0) -> list[Candidate]:
         """The best entries for a normalized question, most likely first; the encoder reads
-        the question as `written` (by default, its normalized form)."""
-        return self.rank_many([normalized], limit, None if written is None else [written])[0]
+        the question as `written` (by default, its normalized form); see rank_many for
+        `floor`."""
+        return self.rank_many([normalized], limit, None if written is None else [written],
+                              floor)[0]
 
     def rank_many(self, questions: Sequence[str], limit: int = 5,
-                  written: Sequence[str] | None = None) -> list[list[Candidate]]:
+                  written: Sequence[str] | None = None, floor: float = 0.0,
+                  ) -> list[list[Candidate]]:
         """rank() for many questions at once (one matrix product for all of them).
 
         Unknown word forms are first read as the knowledge base's words ("كيقطع" as
@@ -543,16 +553,20 @@ class Matcher:
         surely near, the coverage weighed with the question's scope by the second encoder
         (see `_weighed`),
         so that a dialect question whose words the knowledge base does not know is not taken
-        for one on another topic, nor a question on another topic for one in dialect."""
+        for one on another topic, nor a question on another topic for one in dialect.
+        A caller with no use for candidates scoring below `floor` (the answerer: below its
+        "did you mean" threshold a question is declined) says so, and a question that could
+        score no higher is spared the second encoder: its candidates then score the most
+        they could, all below the floor."""
         if written is not None and len(written) != len(questions):
             raise ValueError(f"{len(written)} written forms for {len(questions)} questions")
         if not self.entry_ids:
             return [[] for _ in questions]
         with one_blas_thread():
-            return self._rank_many(questions, limit, written)
+            return self._rank_many(questions, limit, written, floor)
 
     def _rank_many(self, questions: Sequence[str], limit: int,
-                   written: Sequence[str] | None) -> list[list[Candidate]]:
+                   written: Sequence[str] | None, floor: float) -> list[list[Candidate]]:
         """rank_many() of a non-empty index, with one BLAS thread (see threads.py)."""
         questions = [self.vocabulary.read(question) for question in questions]
         vectors = self.vectors(questions)
@@ -585,13 +599,15 @@ class Matcher:
                             for i, row in enumerate(unsure) if covers[row] < 1}
         ranked = []
         for row, cover in enumerate(covers):
+            boost = self.boost(languages[row], dialects[row])
             if row in encoded:
                 scores = self._weighed(probabilities[row], similarities[row], cover,
-                                       encoded[row], near.get(row), languages[row])
+                                       encoded[row], near.get(row), languages[row],
+                                       floor / boost)
             else:
                 scores = confidence(probabilities[row], similarities[row], cover)
             # Ranked before the cap: entries raised past 1.0 keep the order of their evidence.
-            scores = scores * self.boost(languages[row], dialects[row])
+            scores = scores * boost
             ranked.append([Candidate(self.entry_ids[i], float(scores[i]))
                            for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0])
         return ranked
