@@ -105,9 +105,9 @@ WORD_WEIGHT = 0.4
 VOUCHED = 8
 # Words alone settle a question they answer with this confidence (before any boost), this
 # far ahead of the runner-up (see `sure`). BANKING77: 66% of in-scope questions at 0.6
-# (60% at 0.65, 52% at 0.7: p50 3.9 ms against 2.0), 4% more questions a second than at
-# 0.65 with as many answered right (one reply in 4,462 changed, neither of them right),
-# and no out-of-scope question; at 0.55, 71%, and three answers changed, one right one lost.
+# (60% at 0.65, 52% at 0.7: p50 3.9 ms against 2.0), and no out-of-scope question;
+# encoding them all would change 3 of the 4,462 replies (2 at 0.65). Against 0.65, 4% more
+# questions a second and as many answered right; at 0.55 (71%) one right answer is lost.
 SURE = 0.6
 SURE_LEAD = 0.2
 ROUNDING = 1e-9  # 0.7 - 0.5 is a hair under 0.2 in floating point

@@ -500,18 +500,16 @@ def test_a_large_knowledge_base_asks_the_second_encoder_only_for_scope(monkeypat
     assert len(read) == len(PAIRS) + 1
     restored = Matcher.from_bytes(matcher.to_bytes(), shared_encoder().name)
     assert np.array_equal(restored.sentence.nearby, matcher.sentence.nearby)
-    # A caller who declines everything below a floor spares it the question it cannot
-    # raise that high: the same order, each candidate at most what its scope allows.
-    asked = len(read)
-    weighed = matcher.rank(normalize("what will the weather be like in rome tomorrow"))
-    spared = matcher.rank(normalize("what will the weather be like in rome tomorrow"),
-                          floor=1.0)
+    # A caller who declines everything below a floor spares it a question that cannot
+    # reach it: the same order, each candidate at the most it could score, below the floor.
+    weather, asked = normalize("what will the weather be like in rome tomorrow"), len(read)
+    weighed = matcher.rank(weather)
+    spared = matcher.rank(weather, floor=1.0)
     assert len(read) == asked + 1
     assert [c.entry_id for c in spared] == [c.entry_id for c in weighed]
     assert all(w.score <= s.score < 1.0 for w, s in zip(weighed, spared, strict=True))
     # A floor it could reach: asked as before, the same scores.
-    assert matcher.rank(normalize("what will the weather be like in rome tomorrow"),
-                        floor=1e-6) == weighed
+    assert matcher.rank(weather, floor=1e-6) == weighed
     assert len(read) == asked + 2
 
 
