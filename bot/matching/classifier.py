@@ -64,11 +64,12 @@ SENTENCE_NOISE_BELOW = 50
 # The network's optimizer (scikit-learn's defaults for Adam), which _fit_rows follows.
 ADAM_RATE = 1e-3
 ADAM_BETAS = (0.9, 0.999)
-# Its log-probabilities are added to the SVM margins with the weight (one of these) that
-# ranks the most held-out phrasings first (see _weigh): the sentence model counts for more
-# where entries have few phrasings (BANKING77: 0.15 with every phrasing, 0.3 with ten an
-# intent).
-SENTENCE_WEIGHTS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
+# Its log-probabilities (the mean of its networks', see matcher.SentenceModel) are added to
+# the SVM margins with the weight (one of these) that ranks the most held-out phrasings
+# first (see _weigh): the sentence model counts for more where entries have few phrasings
+# (BANKING77: 0.15 with every phrasing, 0.3 with ten an intent; this bot's own knowledge,
+# 0.6). Up to 1.0, since the networks' mean weighs half their sum.
+SENTENCE_WEIGHTS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 1.0)
 DEFAULT_SENTENCE_WEIGHT = 0.15
 # Another weight replaces the default only if it ranks this share more held-out phrasings
 # first: a near tie is noise, and a heavier sentence model makes fewer questions sure by
@@ -427,7 +428,7 @@ def calibrate(matrix: sparse.csr_matrix, owners: np.ndarray, texts: Sequence[str
         groups = np.arange(coef.shape[0]) if groups is None else groups
         meant = sum(fit_sentence_model(matrix[~held], groups[owners[~held]],
                                        int(groups.max()) + 1).log_probabilities(matrix[held])
-                    for matrix in vectors)[:, groups]
+                    for matrix in vectors)[:, groups] / len(vectors)
         weights = SENTENCE_WEIGHTS
     temperature, weight = _weigh(margins, meant, every_similarity, truth, weights)
     margins += weight * meant

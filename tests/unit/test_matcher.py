@@ -424,19 +424,15 @@ def test_the_second_encoder_gives_unit_vectors_that_keep_meaning_near() -> None:
     assert second_encoder().encode([]).shape == (0, SECOND_DIMENSIONS)
 
 
-def test_the_second_encoder_joins_where_entries_have_few_phrasings(monkeypatch) -> None:
-    from bot.matching import matcher as matching
+def test_the_second_encoder_joins_the_first() -> None:
     from bot.matching.encoder import second_encoder
 
-    few = Matcher.fit(PAIRS, shared_encoder(), second=second_encoder())
-    assert few.sentence.names == [shared_encoder().name, second_encoder().name]
-    monkeypatch.setattr(matching, "SECOND_ENCODER_BELOW", len(PAIRS) // 3)  # six an entry
-    many = Matcher.fit(PAIRS, shared_encoder(), second=second_encoder())
-    assert many.sentence.names == [shared_encoder().name]
+    matcher = Matcher.fit(PAIRS, shared_encoder(), second=second_encoder())
+    assert matcher.sentence.names == [shared_encoder().name, second_encoder().name]
     assert Matcher.fit(PAIRS, None, second=second_encoder()).sentence is None
 
 
-def test_the_sentence_model_adds_the_log_probabilities_of_both_networks() -> None:
+def test_the_sentence_model_averages_the_log_probabilities_of_the_networks_that_read() -> None:
     from bot.matching.encoder import second_encoder
 
     matcher = Matcher.fit(PAIRS, shared_encoder(), second=second_encoder())
@@ -447,7 +443,8 @@ def test_the_sentence_model_adds_the_log_probabilities_of_both_networks() -> Non
         encoder.dimensions for encoder in sentence.encoders]
     each = [network.log_probabilities(matrix)[:, sentence.groups]
             for network, matrix in zip(sentence.networks, encoded, strict=True)]
-    assert np.allclose(sentence.log_probabilities(encoded), each[0] + each[1])
+    assert np.allclose(sentence.log_probabilities(encoded), (each[0] + each[1]) / 2)
+    assert np.allclose(sentence.log_probabilities(encoded[:1]), each[0])
     assert matcher.rank(normalize("my card has not come yet"))[0].entry_id == "card-arrival"
 
 
@@ -472,45 +469,60 @@ def test_an_index_with_the_second_encoder_is_stored_and_updated(monkeypatch) -> 
         Matcher.from_bytes(matcher.to_bytes(), shared_encoder().name)
 
 
-def test_a_large_knowledge_base_asks_the_second_encoder_only_for_scope(monkeypatch) -> None:
-    """A knowledge base with many phrasings an entry learns its networks without the second
-    encoder; it reads the phrasings once, and of the questions only those it must tell the
-    scope of: words the knowledge base does not all know, a meaning not surely near."""
+def test_a_large_knowledge_base_asks_the_second_encoder_only_in_doubt(monkeypatch) -> None:
+    """With many phrasings an entry, the second encoder reads the phrasings once, and of
+    the questions only those the first encoder's network leaves in doubt or whose scope it
+    must tell (words the knowledge base does not all know, a meaning not surely near); with
+    few, every question the words leave unsure."""
     from dataclasses import replace
 
     from bot.matching import encoder as encoding
     from bot.matching import matcher as matching
 
-    monkeypatch.setattr(matching, "SECOND_ENCODER_BELOW", 1)
     second = encoding.Encoder(encoding.SECOND_NAME, encoding.SECOND_DIMENSIONS,
                               encoding._load_e5)
     read: list[str] = []
     encode = second.encode
     monkeypatch.setattr(second, "encode", lambda texts: read.extend(texts) or encode(texts))
     matcher = Matcher.fit(PAIRS, shared_encoder(), second=second)
-    assert matcher.sentence.names == [shared_encoder().name]
+    assert matcher.sentence.names == [shared_encoder().name, second.name]
     assert matcher.sentence.near is second and len(matcher.sentence.nearby) == len(PAIRS)
     assert len(read) == len(PAIRS)
     # Eighteen phrasings hold out too few to measure how near in-scope questions are.
     matcher.calibration = replace(matcher.calibration, least_nearness=0.95,
                                   nearness_halving=0.02)
-    matcher.rank(normalize("my card has not come yet"))  # every word known
-    assert len(read) == len(PAIRS)
-    matcher.rank(normalize("what will the weather be like in rome tomorrow"))
-    assert len(read) == len(PAIRS) + 1
+    sure_of, doubtful = normalize("my card"), normalize("my card rate")
+    assert matcher.coverage(sure_of, "en") == matcher.coverage(doubtful, "en") == 1
+    few = [matcher.rank(sure_of), matcher.rank(doubtful)]
+    assert len(read) == len(PAIRS) + 2
+    # Read by both even when declined below a floor: it then scores the most it could.
+    weather = normalize("what will the weather be like in rome tomorrow")
+    spared = matcher.rank(weather, floor=1.0)
+    assert read[len(PAIRS) + 2:] == [weather]
+    weighed = matcher.rank(weather)
+    assert all(w.score <= s.score < 1.0 for w, s in zip(weighed, spared, strict=True))
+    del read[len(PAIRS) + 2:]
+    monkeypatch.setattr(matching, "EVERY_ENCODER_BELOW", 1)  # eighteen phrasings are many
+    assert matcher.rank(sure_of)[0].entry_id == few[0][0].entry_id == "card-arrival"
+    assert len(read) == len(PAIRS) + 2
+    many = matcher.rank(doubtful)
+    assert len(read) == len(PAIRS) + 3
+    assert many == few[1]
     restored = Matcher.from_bytes(matcher.to_bytes(), shared_encoder().name)
     assert np.array_equal(restored.sentence.nearby, matcher.sentence.nearby)
-    # A caller who declines everything below a floor spares it a question that cannot
-    # reach it: the same order, each candidate at the most it could score, below the floor.
-    weather, asked = normalize("what will the weather be like in rome tomorrow"), len(read)
+    # Read once for its scope and its probabilities alike.
+    read.clear()
     weighed = matcher.rank(weather)
+    assert read == [weather]
+    # A caller who declines everything below a floor spares it a question that cannot
+    # reach it by what the first encoder read: the same order, below the floor.
     spared = matcher.rank(weather, floor=1.0)
-    assert len(read) == asked + 1
+    assert read == [weather]
     assert [c.entry_id for c in spared] == [c.entry_id for c in weighed]
-    assert all(w.score <= s.score < 1.0 for w, s in zip(weighed, spared, strict=True))
+    assert all(s.score < 1.0 for s in spared)
     # A floor it could reach: asked as before, the same scores.
     assert matcher.rank(weather, floor=1e-6) == weighed
-    assert len(read) == asked + 2
+    assert read == [weather] * 2
 
 
 def test_a_question_far_from_every_phrasing_is_out_of_scope() -> None:
