@@ -313,9 +313,11 @@ class SentenceModel:
 def sure(confidences: np.ndarray, best_at: float | None = None,
          lead: float | None = None) -> bool:
     """Whether words alone settle a fully covered question: its best entry's confidence is
-    at least SURE and SURE_LEAD ahead of the runner-up's. The sentence model would not
-    change the answer (BANKING77: it would for one of the six in ten in-scope questions so
-    settled), and encoding is about half the time of a question."""
+    at least SURE (or `best_at`) and SURE_LEAD (or `lead`) ahead of the runner-up's. The
+    sentence model would not change the answer (BANKING77: it would for one of the six in
+    ten in-scope questions so settled), and encoding is about half the time of a question.
+    The same test, with its own bounds, tells whether the first sentence network settles
+    a question without the second (see EVERY_ENCODER_BELOW)."""
     best_at = SURE if best_at is None else best_at
     lead = SURE_LEAD if lead is None else lead
     if len(confidences) < 2:
@@ -368,10 +370,10 @@ class Reading:
     def near(self) -> np.ndarray:
         """The question's vector by the encoder that tells its scope."""
         sentence = self.matcher.sentence
-        if sentence.near in sentence.encoders:
-            return self._read_by(sentence.encoders.index(sentence.near) + 1)[
-                sentence.encoders.index(sentence.near)][0]
-        return sentence.near.encode([self.text])[0]
+        if sentence.near not in sentence.encoders:
+            return sentence.near.encode([self.text])[0]
+        at = sentence.encoders.index(sentence.near)
+        return self._read_by(at + 1)[at][0]
 
 
 class Matcher:
@@ -576,10 +578,12 @@ class Matcher:
         likely = meaning = None
         if scope:
             likely, meaning = self._meaning(probabilities, similarities, reading.first)
-            # The scope is at most 1, so no entry can score more than with this cover.
-            most = confidence(probabilities, similarities, np.sqrt(coverage), meaning, weight)
-            if meaning[likely].max() < MEANING_SURE and most.max() < least:
-                return most
+            if meaning[likely].max() < MEANING_SURE:
+                # The scope is at most 1, so no entry can score more than with this cover.
+                most = confidence(probabilities, similarities, np.sqrt(coverage), meaning,
+                                  weight)
+                if most.max() < least:
+                    return most
         if likely is None or reading.doubtful:
             probabilities = reading.probabilities(probabilities)
             likely, meaning = self._meaning(probabilities, similarities, reading.first)
