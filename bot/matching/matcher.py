@@ -360,12 +360,10 @@ class Reading:
     def probabilities(self, so_far: np.ndarray) -> np.ndarray:
         """The question's probabilities by every network where it is doubtful, else
         `so_far` (by the SVMs and the networks that have read it)."""
-        if not self.doubtful or len(self.matcher.sentence.encoders) < 2:
+        if not self.doubtful:
             return so_far
-        sentence = self.matcher.sentence
-        meant = sentence.log_probabilities(self._read_by(len(sentence.encoders)))
-        return self.matcher.probabilities(
-            self.margins + self.matcher.calibration.sentence_weight * meant)[0]
+        vectors = self._read_by(len(self.matcher.sentence.encoders))
+        return self.matcher.meant_probabilities(self.margins[None, :], vectors)[0]
 
     def near(self) -> np.ndarray:
         """The question's vector by the encoder that tells its scope."""
@@ -538,6 +536,14 @@ class Matcher:
         """Calibrated probabilities of each entry from margins, one row per question."""
         return softmax(margins * self.calibration.temperature)
 
+    def meant_probabilities(self, margins: np.ndarray,
+                            encoded: Sequence[np.ndarray]) -> np.ndarray:
+        """Calibrated probabilities from margins and the sentence model's reading of the
+        same questions (`encoded`: a matrix per encoder that read them, see
+        SentenceModel.log_probabilities), one row per question."""
+        return self.probabilities(margins + self.calibration.sentence_weight
+                                  * self.sentence.log_probabilities(encoded))
+
     def similarities(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """The best cosine similarity with each entry's phrasings, one row per question
         (without the n-grams common in a large knowledge base, see features.COMMON_SHARE)."""
@@ -662,13 +668,12 @@ class Matcher:
                         for row in unsure]
                 every = len(self.owners) < EVERY_ENCODER_BELOW * len(self.entry_ids)
                 meant = self.sentence.encode(read, stop=None if every else 1)
-                probabilities[unsure] = self.probabilities(
-                    margins[unsure] + self.calibration.sentence_weight
-                    * self.sentence.log_probabilities(meant))
+                probabilities[unsure] = self.meant_probabilities(margins[unsure], meant)
+                more = not every and len(self.sentence.encoders) > 1
                 for i, row in enumerate(unsure):
                     readings[row] = Reading(
                         self, read[i], [each[i:i + 1] for each in meant], margins[row],
-                        doubtful=not every and not sure(
+                        doubtful=more and not sure(
                             confidence(probabilities[row], similarities[row], 1.0),
                             MEANT_SURE, MEANT_SURE_LEAD))
         ranked = []
