@@ -310,16 +310,13 @@ class SentenceModel:
                    )[:, self.groups] / len(encoded)
 
 
-def sure(confidences: np.ndarray, best_at: float | None = None,
-         lead: float | None = None) -> bool:
+def sure(confidences: np.ndarray, best_at: float = SURE, lead: float = SURE_LEAD) -> bool:
     """Whether words alone settle a fully covered question: its best entry's confidence is
-    at least SURE (or `best_at`) and SURE_LEAD (or `lead`) ahead of the runner-up's. The
-    sentence model would not change the answer (BANKING77: it would for one of the six in
-    ten in-scope questions so settled), and encoding is about half the time of a question.
+    at least `best_at` and `lead` ahead of the runner-up's. The sentence model would not
+    change the answer (BANKING77: it would for one of the six in ten in-scope questions so
+    settled), and encoding is about half the time of a question.
     The same test, with its own bounds, tells whether the first sentence network settles
     a question without the second (see EVERY_ENCODER_BELOW)."""
-    best_at = SURE if best_at is None else best_at
-    lead = SURE_LEAD if lead is None else lead
     if len(confidences) < 2:
         return bool(len(confidences) and confidences[0] >= best_at)
     runner_up, best = np.partition(confidences, -2)[-2:]
