@@ -40,6 +40,7 @@ class CountingEncoder:
         self.real = shared_encoder()
         self.name = self.real.name
         self.dimensions = self.real.dimensions
+        self.sparse = self.real.sparse
         self.seen: list[str] = []
 
     def encode(self, texts):

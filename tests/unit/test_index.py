@@ -193,11 +193,11 @@ def test_a_new_spelling_of_a_phrasing_is_encoded_anew(fresh_db) -> None:
     assert np.abs(after[0] - before[0]).max() > 1e-3
 
 
-def test_a_knowledge_base_is_learned_and_cached_with_both_encoders(tmp_path: Path) -> None:
-    """The second encoder's vectors are cached beside the first encoder's, so a rebuild
+def test_a_knowledge_base_is_learned_and_cached_with_every_encoder(tmp_path: Path) -> None:
+    """The other encoders' vectors are cached beside the first encoder's, so a rebuild
     encodes nothing."""
     from bot.kb.store import connect
-    from bot.matching.encoder import SECOND_NAME, shared_encoder
+    from bot.matching.encoder import SECOND_NAME, TERMS_NAME, shared_encoder
     from bot.matching.index import build_index
 
     db = connect(tmp_path / "small.db")
@@ -205,13 +205,38 @@ def test_a_knowledge_base_is_learned_and_cached_with_both_encoders(tmp_path: Pat
                           "hours,opening hours\nhours,متى تفتحون\n"
                           "card,where is my card\ncard,بطاقتي لم تصل\n")
     matcher, _ = load_index(db)
-    assert matcher.sentence.names == [shared_encoder().name, SECOND_NAME]
+    # Three phrasings an entry are few: the latent terms join (see matcher.TERMS_BELOW).
+    assert matcher.sentence.names == [shared_encoder().name, SECOND_NAME, TERMS_NAME]
     cached = dict(db.execute("SELECT encoder, count(*) FROM phrasing_vectors "
                              "GROUP BY encoder"))
-    assert cached == {shared_encoder().name: 9, SECOND_NAME: 9}  # the intents' names too
+    # The intents' names too.
+    assert cached == {shared_encoder().name: 9, SECOND_NAME: 9, TERMS_NAME: 9}
     assert build_index(db).rank("when do you open")[0].entry_id == "hours"
     assert dict(db.execute("SELECT encoder, count(*) FROM phrasing_vectors "
                            "GROUP BY encoder")) == cached
+
+
+def test_latent_terms_are_cached_as_they_were_encoded(fresh_db) -> None:
+    """A sparse vector comes back from the cache as the encoder gave it, in half
+    precision; one stored for other dimensions is encoded anew."""
+    import numpy as np
+
+    from bot.matching.encoder import TERMS_NAME, sentence_text, terms_encoder
+    from bot.matching.vectors import phrasing_vectors
+
+    rows = fresh_db.execute("SELECT normalized, text FROM phrasings ORDER BY id LIMIT 3")
+    stored, written = zip(*rows.fetchall(), strict=True)
+    terms = terms_encoder()
+    expected = terms.encode([sentence_text(text) for text in written]).toarray()
+    first = phrasing_vectors(fresh_db, terms, [*stored, stored[0]])
+    assert first.shape == (4, terms.dimensions) and first.dtype == np.float32
+    assert np.abs(first[:3].toarray() - expected).max() < 1e-3
+    assert (first[0] != first[3]).nnz == 0
+    fresh_db.execute("UPDATE phrasing_vectors SET vector = ? WHERE encoder = ?",
+                     [b"\xff\xff\x00\x3c", TERMS_NAME])  # dimension 65,535 of 16,384
+    again = phrasing_vectors(fresh_db, terms, list(stored))
+    assert np.abs(again.toarray() - expected).max() < 1e-3
+    assert phrasing_vectors(fresh_db, terms, []).shape == (0, terms.dimensions)
 
 
 def test_encoding_is_stored_a_chunk_at_a_time_and_shown(fresh_db, counting_encoder,

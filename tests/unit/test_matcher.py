@@ -448,6 +448,67 @@ def test_the_sentence_model_averages_the_log_probabilities_of_the_networks_that_
     assert matcher.rank(normalize("my card has not come yet"))[0].entry_id == "card-arrival"
 
 
+def test_the_latent_terms_are_sparse_unit_vectors_that_keep_meaning_near() -> None:
+    from scipy import sparse
+
+    from bot.matching.encoder import TERMS_DIMENSIONS, terms_encoder
+
+    terms = terms_encoder().encode(["where is my card", "my card has not arrived",
+                                    "what is the weather in rome", "وين بطاقتي",
+                                    "بطاقتي ما وصلت"])
+    assert sparse.issparse(terms) and terms.dtype == np.float32
+    assert terms.shape == (5, TERMS_DIMENSIONS)
+    assert 0 < terms.getnnz(axis=1).max() <= 256
+    assert np.allclose(terms.multiply(terms).sum(axis=1), 1.0, atol=1e-5)
+    similar = (terms @ terms.T).toarray()
+    assert similar[0, 1] > similar[0, 2] and similar[3, 4] > similar[3, 2]
+    assert terms_encoder().encode([]).shape == (0, TERMS_DIMENSIONS)
+
+
+def test_the_latent_terms_join_where_entries_have_few_phrasings(monkeypatch) -> None:
+    """A third network reads the latent terms where entries have few phrasings (every
+    question the words leave unsure then has all three); it is stored and updated like
+    the others, and a knowledge base with many phrasings an entry does without it."""
+    from bot.matching import matcher as matching
+    from bot.matching.encoder import second_encoder, terms_encoder
+
+    matcher = Matcher.fit(PAIRS, shared_encoder(), second=second_encoder(),
+                          terms=terms_encoder())
+    sentence = matcher.sentence
+    assert sentence.names == [shared_encoder().name, second_encoder().name,
+                              terms_encoder().name]
+    assert not sentence.networks[2].center.any()  # sparse vectors are not centred
+    encoded = sentence.encode(["my card has not come yet"])
+    each = [network.log_probabilities(matrix)[:, sentence.groups]
+            for network, matrix in zip(sentence.networks, encoded, strict=True)]
+    assert np.allclose(sentence.log_probabilities(encoded), sum(each) / 3)
+    assert matcher.rank(normalize("my card has not come yet"))[0].entry_id == "card-arrival"
+    restored = Matcher.from_bytes(matcher.to_bytes(), shared_encoder().name)
+    assert restored.sentence.names == sentence.names
+    for question in ("where is my card", "سعر الصرف", "someone took my card"):
+        assert restored.rank(normalize(question)) == matcher.rank(normalize(question))
+    updated = restored.updated({"pin-reset": ["reset my pin", "forgot my pin",
+                                              "نسيت الرقم السري"]})
+    assert updated.sentence.names == sentence.names
+    assert updated.rank(normalize("i forgot my pin"))[0].entry_id == "pin-reset"
+    monkeypatch.setattr(matching, "TERMS_BELOW", 1)  # six phrasings an entry are many
+    assert Matcher.fit(PAIRS, shared_encoder(), second=second_encoder(),
+                       terms=terms_encoder()).sentence.names == sentence.names[:2]
+
+
+def test_an_index_learned_with_an_unknown_third_encoder_is_stale() -> None:
+    from bot.matching.encoder import SECOND_NAME, TERMS_NAME
+    from bot.matching.matcher import _encoders
+
+    first = shared_encoder().name
+    assert [e.name for e in _encoders([first, SECOND_NAME, TERMS_NAME], first)] == [
+        first, SECOND_NAME, TERMS_NAME]
+    for names in ([first, SECOND_NAME, "another reading"],
+                  [first, SECOND_NAME, TERMS_NAME, TERMS_NAME]):
+        with pytest.raises(StaleIndex, match="encoders"):
+            _encoders(names, first)
+
+
 def test_an_index_with_the_second_encoder_is_stored_and_updated(monkeypatch) -> None:
     from bot.matching import matcher as matching
     from bot.matching.encoder import second_encoder
