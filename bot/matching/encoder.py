@@ -59,7 +59,7 @@ SECOND_DIMENSIONS = 384
 # phrasings an intent on BANKING77 it alone ranks 82.4% of English and 72.8% of Arabic
 # questions first (e5: 83.4 / 71.9%), and added to the other two it lifts them 0.3 to 0.6
 # points. Another pass of the model: about 20 ms a text, a text at a time.
-TERMS_NAME = "multilingual-e5-small-q4 latent-terms written-arabic"
+TERMS_NAME = "multilingual-e5-small-q4-latent-terms written-arabic"
 TERMS_DIMENSIONS = 16384
 BATCH = 256
 

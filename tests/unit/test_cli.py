@@ -74,7 +74,7 @@ def test_an_import_on_a_terminal_shows_the_encoding(run, tmp_path: Path, monkeyp
     import sys
 
     from bot.cli import refresh_index
-    from bot.matching.encoder import second_encoder, shared_encoder
+    from bot.matching.encoder import second_encoder, shared_encoder, terms_encoder
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -90,9 +90,10 @@ def test_an_import_on_a_terminal_shows_the_encoding(run, tmp_path: Path, monkeyp
     refresh_index(db)
     shown = sys.stderr.getvalue()
     assert shown.startswith("updating the matcher index...\n")
-    for encoder in (shared_encoder(), second_encoder()):  # a small base learns with both
+    # A small base learns with every encoder, the latent terms too.
+    for encoder in (shared_encoder(), second_encoder(), terms_encoder()):
         assert f"encoding phrasings ({encoder.name.split()[0]})  [" in shown
-    assert shown.count("7/7") == 2
+    assert shown.count("7/7") == 3
 
 
 def test_eval_shows_the_encoding_of_an_index_it_must_learn(run, tmp_path: Path,
@@ -109,7 +110,7 @@ def test_eval_shows_the_encoding_of_an_index_it_must_learn(run, tmp_path: Path,
     db.conn.commit()
     answerer = Answerer(db, progress=shown_progress)
     done = [count for count in shown_progress.shown if isinstance(count, int)]
-    assert sum(done) == 7  # of 14 vectors
+    assert sum(done) == 10  # of 21 vectors, seven phrasings by three encoders
     assert answerer.answer("where is my card").entry_id == "card_arrival"
 
 
