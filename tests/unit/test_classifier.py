@@ -74,6 +74,27 @@ def test_what_every_phrasing_shares_teaches_the_network_nothing() -> None:
                        network.log_probabilities(questions), atol=1e-4)
 
 
+def test_a_sparse_network_reads_nothing_into_concepts_no_phrasing_has() -> None:
+    """Latent terms: each label's phrasings name concepts of their own among many that no
+    phrasing names. The network learns the named ones and gives the others no weight at
+    all, so a question naming only unknown concepts reads as one naming none."""
+    rng = np.random.default_rng(3)
+    dims, labels = 64, np.repeat(np.arange(4), 6)
+    rows = [rng.choice(np.arange(8 * label, 8 * label + 8), 3, replace=False)
+            for label in labels]  # among concepts 0-31, eight a label; 32-63 never named
+    points = sparse.csr_matrix(
+        (np.full(3 * len(rows), 1 / np.sqrt(3), dtype=np.float32), np.concatenate(rows),
+         np.arange(0, 3 * len(rows) + 1, 3)), shape=(len(rows), dims))
+    network = fit_sentence_model(points, labels, 4)
+    named = np.unique(np.concatenate(rows))
+    assert network.hidden[named].any(axis=1).all()
+    assert not np.delete(network.hidden, named, axis=0).any()
+    unknown = sparse.csr_matrix(([1.0], ([0], [40])), shape=(1, dims), dtype=np.float32)
+    nothing = sparse.csr_matrix((1, dims), dtype=np.float32)
+    assert np.array_equal(network.log_probabilities(unknown), network.log_probabilities(nothing))
+    assert (network.log_probabilities(points).argmax(axis=1) == labels).all()
+
+
 def test_a_label_without_phrasings_is_never_likely() -> None:
     rng = np.random.default_rng(1)
     points, labels = _xor(rng, 100)
