@@ -324,7 +324,7 @@ def _fit_network(vectors: np.ndarray | sparse.csr_matrix,
     Sparse vectors are learned as they are: noise would make them dense, 16,384 dimensions
     of every phrasing. Of those, a network learns only the dimensions some phrasing has:
     the others' weights would only decay from their random start, and add that noise to a
-    question that has them; learning them took half of the time."""
+    question that has them; learning them took a third of the time."""
     from sklearn.neural_network import MLPClassifier
 
     batch, epochs = _schedule(vectors.shape[0])
