@@ -232,8 +232,8 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
         logging.getLogger().setLevel(logging.INFO)
     protect_logs(token)
     db = open_db(db_path or settings.db_path)
-    application = build_application(token=token, base_url=settings.api_base_url, db=db,
-                                    answerer=Answerer(db))
+    # The index is loaded or learned once the Bot API has accepted the token.
+    application = build_application(token=token, base_url=settings.api_base_url, db=db)
     try:
         if webhook_url:
             # Without a secret anyone who reaches the port could post forged updates; one

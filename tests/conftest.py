@@ -74,14 +74,21 @@ def counting_encoder() -> CountingEncoder:
 
 
 @pytest.fixture
-def fresh_db(tmp_path: Path, kb_path: Path):
-    """A private copy of the built knowledge base that a test may change."""
+def fresh_db_path(tmp_path: Path, kb_path: Path) -> Path:
+    """A private copy of the built knowledge base file that a test (or a process it starts)
+    may change."""
     copy = tmp_path / "faqbot.db"
     source, target = sqlite3.connect(kb_path), sqlite3.connect(copy)
     source.backup(target)  # the WAL may hold what the main file does not yet
     source.close()
     target.close()
-    return connect(copy)
+    return copy
+
+
+@pytest.fixture
+def fresh_db(fresh_db_path: Path):
+    """The private copy of fresh_db_path, open."""
+    return connect(fresh_db_path)
 
 
 TWINS = """intent,lang,text,answer

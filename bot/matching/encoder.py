@@ -116,7 +116,15 @@ class Encoder:
     def start(self) -> None:
         """Start loading the weights in the background, unless that has begun already."""
         if self._started.acquire(blocking=False):  # never released: one loading only
-            threading.Thread(target=self._load, name=f"{self.name}-load", daemon=True).start()
+            # Not a daemon: a process that exits while the weights load (a bot stopped in
+            # its first second) waits for them, since a daemon thread stopped inside the
+            # tokenizer's native code aborts the whole process.
+            threading.Thread(target=self._load, name=f"{self.name}-load").start()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether loading has ended (the weights are ready, or failed to load)."""
+        return self._loaded.is_set()
 
     def _load(self) -> None:
         try:

@@ -127,16 +127,27 @@ def webhook_path(webhook_url: str) -> str:
     return urlsplit(webhook_url).path.strip("/")
 
 
+async def prepare(application: Application) -> None:
+    """What a started bot needs before its first update, once the Bot API has accepted the
+    token (Application.initialize asks getMe first): the answering core, if it was not
+    given (loading the stored index, or learning it: a minute on a new database, which a
+    wrong token should not wait for), and the command menus."""
+    if application.bot_data.get("answerer") is None:
+        application.bot_data["answerer"] = Answerer(application.bot_data["db"])
+    await register_commands(application)
+
+
 def build_application(*, token: str, base_url: str, db: sqlite_utils.Database,
-                      answerer: Answerer, base_file_url: str | None = None,
+                      answerer: Answerer | None = None, base_file_url: str | None = None,
                       rate_limit: bool = True) -> Application:
-    """An Application talking to the Bot API at `base_url`, ready to poll or take webhooks."""
+    """An Application talking to the Bot API at `base_url`, ready to poll or take webhooks;
+    without an `answerer`, one over `db` is made when it starts (see prepare)."""
     builder = ApplicationBuilder().token(token).base_url(base_url)
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
-    application = builder.post_init(register_commands).build()
+    application = builder.post_init(prepare).build()
     application.bot_data.update(db=db, answerer=answerer)
     add_handlers(application)
     return application
