@@ -117,8 +117,8 @@ class Encoder:
         """Start loading the weights in the background, unless that has begun already."""
         if self._started.acquire(blocking=False):  # never released: one loading only
             # Not a daemon: a process that exits while the weights load (a bot stopped in
-            # its first second) waits for them, since a daemon thread stopped inside the
-            # tokenizer's native code aborts the whole process.
+            # its first second) waits for them, since a daemon thread stopped at exit
+            # inside the models' native code aborted the whole process (SIGABRT).
             threading.Thread(target=self._load, name=f"{self.name}-load").start()
 
     @property
