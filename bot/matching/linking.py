@@ -4,8 +4,10 @@ A knowledge base imported one file per language has an Arabic entry and an Engli
 for each question (BANKING77's "card_arrival" and ArBanking77's "وصول البطاقة"). The
 multilingual encoder maps the phrasings of both near each other, so the sentence model can
 learn the two as one meaning from the phrasings of both languages: an entry with ten Arabic
-phrasings borrows the ten English ones. Which entry answers is still decided per language
-by the character and word models, which never cross scripts.
+phrasings borrows the ten English ones. Which of the two answers is the one in the
+question's language (see `twins`): the character and word models, which never cross
+scripts, would mostly tell so too, but not for a question whose only known word is in the
+other script.
 
 Entries are paired one to one (the assignment with the highest total similarity of entry
 centroids), and a pair is kept only if each side is among the other's closest entries and
@@ -73,3 +75,15 @@ def linked_groups(vectors: np.ndarray, owners: np.ndarray,
                 partner[arabic[row]] = english[column]
     _, groups = np.unique(partner, return_inverse=True)
     return groups.astype(np.int32)
+
+
+
+def twins(groups: np.ndarray, languages: Sequence[str | None]) -> np.ndarray:
+    """The pairs linked in `groups` (see linked_groups), a row each: the Arabic entry, then
+    the English one."""
+    groups = np.asarray(groups)
+    linked = np.flatnonzero(np.bincount(groups, minlength=1)[groups] == 2)
+    pairs = linked[np.argsort(groups[linked], kind="stable")].reshape(-1, 2).astype(np.int32)
+    swapped = np.array([languages[entry] == "ar" for entry in pairs[:, 1]], dtype=bool)
+    pairs[swapped] = pairs[swapped][:, ::-1]
+    return pairs

@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import BinaryIO
 
 import numpy as np
@@ -98,6 +98,7 @@ from bot.matching.linking import (
     MIN_SIMILARITY,
     entry_languages,
     linked_groups,
+    twins,
 )
 from bot.matching.threads import one_blas_thread
 from bot.matching.vocabulary import Vocabulary
@@ -175,7 +176,7 @@ INDEX_FORMAT = (f"20 feature-major char_wb2-5 word1-2 {CHAR_WEIGHT}/{WORD_WEIGHT
                 f"few {FEW_SENTENCE_WEIGHT}<{FEW_WEIGHT_BELOW} "
                 f"vouch {MEANING_VOUCHES}/{MEANING_SPAN} "
                 f"meaning {MEANING_WEIGHT}>={MEANING_FROM}/{VOUCHED} "
-                f"twins {MIN_SIMILARITY}/{CLOSEST_SHARE}/{MAX_CLOSEST} "
+                f"twins {MIN_SIMILARITY}/{CLOSEST_SHARE}/{MAX_CLOSEST} in language "
                 f"second networks averaged terms<{TERMS_BELOW} "
                 f"scope {NEARNESS_QUANTILE}/{NEARNESS_HALVING} unless {MEANING_SURE}")
 
@@ -269,7 +270,9 @@ class SentenceModel:
     The second encoder (`near`) also tells the scope of a
     question whose words the knowledge base does not all know, by its nearest phrasing
     among `nearby`, the second encoder's vectors of the phrasings in half precision (see
-    classifier.NEARNESS_QUANTILE).
+    classifier.NEARNESS_QUANTILE). `twins` are the entries linked across languages (see
+    linking.py), an Arabic and an English one a row: of two, the question's language
+    picks (see in_language).
     """
 
     encoders: tuple[Encoder, ...]
@@ -278,6 +281,7 @@ class SentenceModel:
     phrasings: np.ndarray
     near: Encoder | None = None
     nearby: np.ndarray | None = None
+    twins: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int32))
 
     @classmethod
     def fit(cls, encoders: Sequence[Encoder], vectors: Sequence[Vectors],
@@ -287,7 +291,8 @@ class SentenceModel:
         """Learn from the phrasings' vectors (a matrix per encoder); `start` continues from
         earlier networks with an output row per entry (see fit_sentence_model); `nearby`
         are the `near` encoder's vectors of the phrasings."""
-        groups = linked_groups(vectors[0], owners, entry_languages(texts, owners, n_entries))
+        languages = entry_languages(texts, owners, n_entries)
+        groups = linked_groups(vectors[0], owners, languages)
         n_groups = int(groups.max()) + 1 if len(groups) else 0
         if n_groups < 2:  # two entries, twins: nothing to tell apart by meaning alone
             groups, n_groups = np.arange(n_entries, dtype=np.int32), n_entries
@@ -300,12 +305,27 @@ class SentenceModel:
         # speed: the same numbers whether the index was just learned or read back.
         return cls(tuple(encoders), networks, groups,
                    vectors[0].astype(np.float16).astype(np.float32), near,
-                   None if nearby is None else nearby.astype(np.float16))
+                   None if nearby is None else nearby.astype(np.float16),
+                   twins(groups, languages))
 
     @property
     def names(self) -> list[str]:
         """The encoders' names, the first one first."""
         return [encoder.name for encoder in self.encoders]
+
+    def in_language(self, scores: np.ndarray, lang: str | None) -> np.ndarray:
+        """`scores` (one per entry) with the better score of each pair of `twins` given to
+        the one in the question's language `lang`. Twins share their sentence probability
+        and only the words tell them apart, and a few words in the other language's script,
+        or none the entry knows, can leave an Arabic question's best entry the English twin
+        (BANKING77, ten phrasings an intent and language: one test question in 4,462)."""
+        if lang not in ("ar", "en") or not len(self.twins):
+            return scores
+        own, other = self.twins.T if lang == "ar" else self.twins.T[::-1]
+        scores = scores.copy()
+        scores[own], scores[other] = (np.maximum(scores[own], scores[other]),
+                                      np.minimum(scores[own], scores[other]))
+        return scores
 
     def encode(self, questions: Sequence[str], start: int = 0,
                stop: int | None = None) -> list[Vectors]:
@@ -702,6 +722,8 @@ class Matcher:
                                        readings[row], languages[row], floor / boost)
             else:
                 scores = confidence(probabilities[row], similarities[row], cover)
+            if self.sentence is not None:
+                scores = self.sentence.in_language(scores, languages[row])
             # Ranked before the cap: entries raised past 1.0 keep the order of their evidence.
             scores = scores * boost
             ranked.append([Candidate(self.entry_ids[i], float(scores[i]))
@@ -739,7 +761,7 @@ class Matcher:
             for i, network in enumerate(self.sentence.networks):
                 arrays.update({f"sentence_{i}_{part}": getattr(network, part)
                                for part in NETWORK_PARTS})
-            arrays.update(sentence_groups=self.sentence.groups,
+            arrays.update(sentence_groups=self.sentence.groups, sentence_twins=self.sentence.twins,
                           sentence_phrasings=self.sentence.phrasings.astype(np.float16))
             if self.sentence.nearby is not None:
                 arrays.update(sentence_nearby=self.sentence.nearby)
@@ -763,7 +785,7 @@ class Matcher:
                       for i in range(len(meta["encoders"]))),
                 arrays["sentence_groups"], arrays["sentence_phrasings"].astype(np.float32),
                 _second(meta["near"]) if meta["near"] else None,
-                arrays.get("sentence_nearby"))
+                arrays.get("sentence_nearby"), arrays["sentence_twins"])
         elif encoder_name is not None and "coef" in arrays:
             raise StaleIndex(f"index learned without the encoder {encoder_name}")
         return cls(

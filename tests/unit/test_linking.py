@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bot.matching.encoder import shared_encoder
-from bot.matching.linking import entry_languages, linked_groups
+from bot.matching.linking import entry_languages, linked_groups, twins
 from bot.matching.matcher import Matcher
 from bot.text.normalize import normalize
 
@@ -69,6 +69,13 @@ def test_unrelated_lists_in_two_languages_are_not_linked() -> None:
     assert len(set(_groups(entries).values())) == 4
 
 
+def test_twins_are_the_linked_pairs_arabic_entry_first() -> None:
+    groups = np.array([0, 1, 0, 2, 1, 3])
+    languages = ["en", "ar", "ar", "en", "en", "ar"]
+    assert twins(groups, languages).tolist() == [[2, 0], [1, 4]]
+    assert twins(np.array([], dtype=np.int32), []).shape == (0, 2)
+
+
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
     return Matcher.fit(PAIRS, shared_encoder())
@@ -82,9 +89,20 @@ def test_twins_share_the_sentence_model_and_each_language_gets_its_own_entry(
     assert matcher.rank(normalize("كم سعر صرف الدولار"))[0].entry_id == "سعر الصرف"
 
 
+def test_a_question_is_answered_by_the_twin_in_its_own_language(matcher: Matcher) -> None:
+    """By its words alone, the English entry would answer this Arabic question: its one
+    known word is English."""
+    ranked = matcher.rank(normalize("ما وصلت ال card"))
+    assert [candidate.entry_id for candidate in ranked[:3]] == [
+        "وصول البطاقة", "البطاقة المفقودة", "card_arrival"]
+    assert [round(candidate.score, 2) for candidate in ranked[:3]] == [0.46, 0.17, 0.09]
+    assert matcher.rank(normalize("my card has not come, ما وصلت"))[0].entry_id == "card_arrival"
+
+
 def test_links_survive_storage_and_updates(matcher: Matcher) -> None:
     restored = Matcher.from_bytes(matcher.to_bytes(), matcher.encoder_name)
     assert restored.sentence.groups.tolist() == matcher.sentence.groups.tolist()
+    assert restored.sentence.twins.tolist() == matcher.sentence.twins.tolist() != []
     added = {"close_account": ["how do i close my account", "i want to delete my account"],
              "اغلاق الحساب": ["كيف اغلق حسابي", "اريد حذف حسابي"]}
     updated = restored.updated({entry: [normalize(t) for t in texts]
