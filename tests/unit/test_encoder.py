@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -23,3 +24,29 @@ def test_a_process_that_exits_while_the_weights_load_waits_for_them(which: str) 
     result = subprocess.run([sys.executable, "-c", EXIT_WHILE_LOADING.format(which=which)],
                             capture_output=True, text=True, timeout=120)
     assert (result.returncode, result.stdout, result.stderr) == (0, "loaded\n", "")
+
+
+ENCODE_ONE = """
+from bot.matching.encoder import second_encoder
+second_encoder().encode(["where is my card"])
+"""
+
+
+def _runtime_settings(**env: str) -> str:
+    """The OpenMP runtime's own report of its settings as the second encoder loads it."""
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith(("OMP_", "GOMP_"))}
+    environment.update(OMP_DISPLAY_ENV="VERBOSE", **env)
+    result = subprocess.run([sys.executable, "-c", ENCODE_ONE], capture_output=True,
+                            text=True, timeout=120, env=environment, check=True)
+    return result.stderr
+
+
+def test_the_second_encoders_threads_wait_without_spinning() -> None:
+    """Spinning threads of two processes on the same cores starve each other: beside a busy
+    neighbour a question took seconds (bench/contention.py)."""
+    assert "GOMP_SPINCOUNT = '0'" in _runtime_settings()
+
+
+def test_an_operators_own_wait_policy_is_kept() -> None:
+    assert "OMP_WAIT_POLICY = 'ACTIVE'" in _runtime_settings(OMP_WAIT_POLICY="ACTIVE")
