@@ -64,8 +64,10 @@ while True:
 """
 
 
-def _environment() -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
+def _environment(**settings: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("OMP_", "GOMP_"))}
+    env.update(settings)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
