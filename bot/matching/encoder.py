@@ -175,7 +175,7 @@ def _e5_loaded():
     # The engine's OpenMP threads otherwise spin while they wait for one another, and two
     # processes spinning on the same cores (the bot beside an import that encodes, or
     # beside any busy program) starve each other: a question took 3.3 s instead of 50 ms.
-    # Waiting passively costs a process alone about 7 ms a question (17 ms to 24 at the
+    # Waiting passively costs a process alone about 6 ms a question (18 ms to 24 at the
     # median), and keeps it near that beside a busy neighbour (bench/contention.py).
     # The OpenMP runtime reads this once, when the engine loads it; a setting of the
     # operator's own is kept.

@@ -77,7 +77,6 @@ def linked_groups(vectors: np.ndarray, owners: np.ndarray,
     return groups.astype(np.int32)
 
 
-
 def twins(groups: np.ndarray, languages: Sequence[str | None]) -> np.ndarray:
     """The pairs linked in `groups` (see linked_groups), a row each: the Arabic entry, then
     the English one."""
