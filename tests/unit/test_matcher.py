@@ -49,6 +49,20 @@ def test_coverage_weighs_unknown_and_misspelt_words() -> None:
     assert vocabulary.coverage("where is my carrd") > vocabulary.coverage("where is my pasta")
 
 
+def test_a_misspelt_word_earns_its_share_above_the_cutoff() -> None:
+    """"carrd" is 88.9 like "card" (rapidfuzz's ratio), so it earns (88.9 - 80) / 20 of the
+    weight of "card"; of two known words equally like it, the first known counts; a word too
+    short to look up and one like no known word weigh as an unknown word (the highest IDF
+    plus one)."""
+    vocabulary = Vocabulary.fit(["where is my card"])  # every word's IDF is 1.0
+    assert vocabulary.coverage("where is my carrd") == pytest.approx((3 + 4 / 9) / 4)
+    # "carxoon" is 85.7 like both; "cartoon" comes first: (1 + 1 × 0.286) / (1 + 1).
+    ties = Vocabulary({"cartoon": 1.0, "cardoon": 3.0, "known": 1.0})
+    assert ties.coverage("known carxoon") == pytest.approx((1 + (600 / 7 - 80) / 20) / 2)
+    assert Vocabulary({"card": 1.0}).coverage("card xy") == pytest.approx(1 / 3)
+    assert Vocabulary({"card": 1.0}).coverage("card zzzz") == pytest.approx(1 / 3)
+
+
 def test_numbers_the_knowledge_base_never_saw_do_not_lower_coverage() -> None:
     """An amount or a date says nothing of the topic: "1000" unknown to the knowledge base
     counts neither for nor against the question."""
