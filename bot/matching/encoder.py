@@ -178,10 +178,10 @@ def _e5_loaded():
     # The engine's OpenMP threads spin while they wait for one another, by default for
     # 300,000 rounds, and two processes spinning on the same cores (the bot beside an
     # import that encodes, or beside any busy program) starve each other: a question took
-    # seconds instead of 30 ms. Waiting passively (no spin at all) avoids that, but makes
-    # every question on an idle machine half as fast again (20 ms against 11 to 14 at the
-    # median). A short spin keeps both: alone 13.5 to 15 ms, beside a busy neighbour
-    # 33 ms with no long tail (bench/contention.py). The OpenMP runtime reads this once,
+    # seconds instead of 30 ms. Waiting passively (no spin at all) avoids that, but every
+    # question on an idle machine then takes half as long again (20 ms against 11 to 14 at
+    # the median). A short spin keeps most of both: alone 11 to 15 ms, beside a busy
+    # neighbour 33 ms with no long tail (bench/contention.py). The OpenMP runtime reads this once,
     # when the engine loads it; a setting of the operator's own is kept.
     if "OMP_WAIT_POLICY" not in os.environ:
         os.environ.setdefault("GOMP_SPINCOUNT", SPIN_ROUNDS)
