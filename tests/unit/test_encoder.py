@@ -45,7 +45,7 @@ def _runtime_settings(**env: str) -> str:
 def test_the_second_encoders_threads_spin_only_briefly() -> None:
     """Threads of two processes spinning long on the same cores starve each other: beside a
     busy neighbour a question took seconds; not spinning at all made every question on an
-    idle machine half as slow again (bench/contention.py)."""
+    idle machine take half as long again (bench/contention.py)."""
     assert "GOMP_SPINCOUNT = '1000'" in _runtime_settings()
 
 
