@@ -113,12 +113,12 @@ VOUCHED = 8
 # Words alone settle a question they answer with this confidence (before any boost), this
 # far ahead of the runner-up (see `sure`). The lead tells more than the confidence: on the
 # BANKING77 benchmark's knowledge base, 0.5 with a lead of 0.3 settles 71% of in-scope
-# questions (0.6 with 0.2: 66%; 0.65: 60%, p50 3.9 ms against 2.0) and no out-of-scope
-# one, and encoding them all would change 1 of the 4,462 replies (at 0.6 with 0.2, 2); a
-# lower confidence with a lead of 0.2 loses right answers instead (0.45: 76%, 8 lost). On
-# Arabic questions without a near paraphrase among the phrasings it settles 33% instead
-# of 20% (a sixth fewer questions read by the first encoder), none answered worse; this
-# bot's own questions, 41% instead of 36%, the same replies.
+# questions (0.6 with 0.2: 66%) and no out-of-scope one, and encoding them all would
+# change 1 of the 4,462 replies (at 0.6 with 0.2, 2); a lower confidence with a lead of
+# 0.2 loses right answers instead (0.45: 76%, 8 lost). On Arabic questions without a near
+# paraphrase among the phrasings it settles 33% instead of 20% (a sixth fewer questions
+# read by the first encoder), none answered worse; this bot's own questions, 41% instead
+# of 36%, the same replies.
 SURE = 0.5
 SURE_LEAD = 0.3
 ROUNDING = 1e-9  # 0.7 - 0.4 is a hair under 0.3 in floating point
@@ -354,8 +354,8 @@ class SentenceModel:
 
 def sure(confidences: np.ndarray, best_at: float = SURE, lead: float = SURE_LEAD) -> bool:
     """Whether words alone settle a fully covered question: its best entry's confidence is
-    at least `best_at` and `lead` ahead of the runner-up's. The sentence model would not
-    change the answer (BANKING77: it would for one of the seven in ten in-scope questions so
+    at least `best_at` and `lead` ahead of the runner-up's. The sentence model would seldom
+    change the answer (BANKING77: for one question of the seven in ten in-scope ones so
     settled), and encoding is about half the time of a question.
     The same test, with its own bounds, tells whether the first sentence network settles
     a question without the second (see EVERY_ENCODER_BELOW)."""
@@ -590,7 +590,7 @@ class Matcher:
         (without the n-grams common in a large knowledge base, see features.COMMON_SHARE)."""
         # The phrasings' rows of the questions' few n-grams, times those n-grams' weights as a
         # dense block: the sums are written straight into dense rows, where a sparse product
-        # first counts, then builds, a sparse result (0.17 ms against 0.41 for a question,
+        # first counts, then builds, a sparse result (0.20 ms against 0.41 for a question,
         # 26,000 phrasings).
         kept = ~self._common[vectors.indices]
         columns, at = np.unique(vectors.indices[kept], return_inverse=True)
