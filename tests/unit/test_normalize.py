@@ -78,6 +78,15 @@ def test_idempotent() -> None:
         ["بغيت نحبس الكارط و نزيد وحدة", "أريد أوقف البطاقة و أضيف وحدة"],
         # "automatic top-up, and the messages": loanwords meet standard words with a hamza
         ["التعبئة الأوتوماتيك و الميساجات", "التعبئة التلقائية و الرسائل"],
+        # "the contactless payment is still pending": French loans in Maghrebi letters
+        # (پ, ط for t), standard
+        ["الپيمون سان كونطاكت باقي أونطونت", "الدفع بدون تلامس باقي معلق"],
+        # "the exchange rate of the euro today", "a bank transfer to the beneficiary"
+        ["الطو دالشونج ديال الأورو ليوما", "السعر خاص الصرف خاص اليورو اليوم"],
+        ["ڤيرمو بنكير للبينيفيسيير", "تحويل مصرفي للمستفيد"],
+        # "can I add my card to Google Pay": Maghrebi and Gulf spellings of Google
+        ["واش نقدر نزيد لاكارط ل گوگل پاي", "هل يمكنني اضيف البطاقه ل قوقل باي",
+         "هل يمكنني أضيف البطاقة ل جوجل باي"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
@@ -97,6 +106,8 @@ def test_words_that_only_look_like_dialect_stay() -> None:
         ("الكارت مبيشتغلش", "البطاقه لا يعمل"),  # Egyptian "مب...ش"
         ("ماكاينش فلوس", "لا يوجد اموال"),  # the wrapped word is folded too
         ("ماعنديش", "لا عندي"),
+        ("لكارط ماخدامة", "البطاقه لا تعمل"),  # Maghrebi "ما" without the closing ش
+        ("ماكاين والو", "لا يوجد لا شيء"),
     ],
 )
 def test_wrapped_negation_becomes_la_and_its_word(raw: str, expected: str) -> None:
@@ -105,7 +116,8 @@ def test_wrapped_negation_becomes_la_and_its_word(raw: str, expected: str) -> No
 
 @pytest.mark.parametrize(
     "word",
-    ["ماش", "مارش", "ماتش", "مشمش", "ماشي", "بعمل", "الاب"],  # too short, or standard words
+    # too short, or standard words ("ماليه": "financial", "دوش": "shower")
+    ["ماش", "مارش", "ماتش", "مشمش", "ماشي", "بعمل", "الاب", "ماليه", "ماليا", "دوش"],
 )
 def test_words_that_only_look_negated_or_dialect_stay(word: str) -> None:
     assert normalize(word) == word
@@ -117,6 +129,8 @@ def test_words_that_only_look_negated_or_dialect_stay(word: str) -> None:
         ("خلصت بلاكارط", "خلصت بالبطاقه"),  # ب "with" on a dialect word
         ("رجعو للكونط", "رجعو للحساب"),  # ل + ال written لل
         ("ولاكارط", "والبطاقه"),  # و "and"
+        ("كتدوز فكاع لحوانت", "تمر فكل المتاجر"),  # the Maghrebi article ل
+        ("الكود دلاكارط", "الرمز خاص البطاقه"),  # the Maghrebi د "of"
     ],
 )
 def test_one_letter_clitics_stay_on_the_standard_word(raw: str, expected: str) -> None:
