@@ -374,7 +374,8 @@ MIN_STEM = 3
 
 def readings(word: str) -> list[str]:
     """What a dialect word form may stand for, fewest letters changed first: without a
-    conjunction, the negation around it, a prefix or a suffix, without the Maghrebi plural
+    conjunction, the negation around it, a prefix or a suffix, with the Levantine and
+    Egyptian "your" كو as the standard كم ("عندكو": "عندكم"), without the Maghrebi plural
     و (or with the standard ون), with the Maghrebi past "ات" of "she" as the standard "ت"
     ("وصلات": "وصلت", "ما قبلاتش": "قبلت"), and with the Maghrebi first person ن as the
     standard ا ("نبدل": "ابدل"). Most are not words at all; whoever asks keeps the first one
@@ -393,6 +394,8 @@ def readings(word: str) -> list[str]:
     forms = []
     for cost, stem in stems:
         endings = [(cost, stem)]
+        if stem.endswith("كو") and len(stem) > MIN_STEM:  # Levantine, Egyptian "your" (plural)
+            endings.append((cost + 1, stem[:-1] + "م"))
         if stem.endswith("و") and len(stem) > MIN_STEM:
             endings += [(cost + 1, stem[:-1]), (cost + 1, stem + "ن")]
         endings += [(cost + len(suffix), stem[:-len(suffix)]) for suffix in SUFFIXES

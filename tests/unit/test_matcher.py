@@ -91,6 +91,9 @@ def test_dialect_verb_forms_are_read_as_the_knowledge_bases_words() -> None:
     assert arrived.read("الاموال رجعات") == "الاموال رجعت"
     assert arrived.read(normalize("البطاقة ماقبلاتش")) == "البطاقه لا قبلت"  # inside ما...ش
     assert arrived.read("عمليات البطاقه") == "عمليات البطاقه"  # a plural it does not know
+    yours = Vocabulary.fit(["ما هي رسوم الصرف عندكم", "ارسل لكم الصوره"])
+    assert yours.read("شو رسوم الصرف عندكو") == "شو رسوم الصرف عندكم"  # Levantine كو: كم
+    assert yours.read("ابعتلكو الصوره") == "ابعتلكو الصوره"  # no reading it knows
     assert vocabulary.coverage(vocabulary.read("كيف نبدل الرمز")) == 1.0
 
 
