@@ -42,7 +42,7 @@ _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 
 # Stored phrasings carry the normalized form of the version that wrote them; bump this when
 # normalize() changes so they are normalized again (see kb/store.py).
-NORMALIZE_VERSION = 12
+NORMALIZE_VERSION = 13
 
 
 def normalize(text: str) -> str:
@@ -55,7 +55,7 @@ def normalize(text: str) -> str:
     >>> normalize("بغيت نعرف فين وصلات لاكارط ديالي")
     'اريد نعرف اين وصلات البطاقه خاصتي'
     """
-    return " ".join(standard_words(fold(text).split()))
+    return " ".join(word for word in standard_words(fold(text).split()) if word)
 
 
 def shows_dialect(text: str) -> bool:

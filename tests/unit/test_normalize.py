@@ -87,6 +87,13 @@ def test_idempotent() -> None:
         # "can I add my card to Google Pay": Maghrebi and Gulf spellings of Google
         ["واش نقدر نزيد لاكارط ل گوگل پاي", "هل يمكنني اضيف البطاقه ل قوقل باي",
          "هل يمكنني أضيف البطاقة ل جوجل باي"],
+        # "how much do you take on a top-up by bank transfer": English loans of one and
+        # of two words in Gulf spelling, standard
+        ["كم تاخذون على التوب أب بالترانسفير", "كم تاخذون على التعبئة بالتحويل"],
+        # "a direct debit I don't know, and the refund still hasn't shown": Levantine
+        ["دايركت ديبت ما بعرفه والريفند لسا ما بين", "خصم مباشر ما بعرفه والاسترداد مازال ما بين"],
+        # "I forgot the passcode, the virtual card is pending": Gulf, standard
+        ["نسيت الباسكود والفيرتشوال كارد بندنق", "نسيت كلمة المرور والبطاقة الافتراضية معلق"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
@@ -117,7 +124,8 @@ def test_wrapped_negation_becomes_la_and_its_word(raw: str, expected: str) -> No
 @pytest.mark.parametrize(
     "word",
     # too short, or standard words ("ماليه": "financial", "دوش": "shower")
-    ["ماش", "مارش", "ماتش", "مشمش", "ماشي", "بعمل", "الاب", "ماليه", "ماليا", "دوش"],
+    ["ماش", "مارش", "ماتش", "مشمش", "ماشي", "بعمل", "الاب", "ماليه", "ماليا", "دوش",
+     "بد", "ود", "كف", "توب", "اب"],
 )
 def test_words_that_only_look_negated_or_dialect_stay(word: str) -> None:
     assert normalize(word) == word
@@ -131,6 +139,7 @@ def test_words_that_only_look_negated_or_dialect_stay(word: str) -> None:
         ("ولاكارط", "والبطاقه"),  # و "and"
         ("كتدوز فكاع لحوانت", "تمر فكل المتاجر"),  # the Maghrebi article ل
         ("الكود دلاكارط", "الرمز خاص البطاقه"),  # the Maghrebi د "of"
+        ("بالتوب اب", "بالتعبيه"),  # on the first word of a loan of two
     ],
 )
 def test_one_letter_clitics_stay_on_the_standard_word(raw: str, expected: str) -> None:
