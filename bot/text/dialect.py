@@ -52,11 +52,13 @@ _GROUPS = {
     "اليوم": "النهارده الليوم ليوما",
     "غدا": "بكره بكرا غدوه",
     "دايما": "ديما",
+    "ابدا": "ابد",
     "الاسبوع": "السيمانه",
     "اسبوع": "سيمانه",
     "يوم": "نهار",
     "ساعات": "سوايع",
     "اثنين": "جوج",
+    "ثلاث": "تلات تلاته تلاث",
     "بالفعل": "ديجا",
     # wanting, needing, being able, doing, waiting
     "اريد": "بدي بدك ابغي ابغا ابي ابا نبغي نبي بغيت كنبغي كانبغي باغي باغيه عايز عاوز "
@@ -72,14 +74,18 @@ _GROUPS = {
     "انتظر": "كنتسنا كنستنا نتسنا نستنا كانتسنا مستني مستنيه بستني استني",
     "ينتظر": "كيتسني كيتسنا",
     "احصل": "نجيب",
-    "استلم": "نتوصل كنتوصل",
+    "استلم": "نتوصل كنتوصل استقبل",
+    "استلام": "استقبال",
     "استلمت": "توصلت",
     "ساعدوني": "عاونوني",
     "ساعدني": "عاوني عاونيني",
+    "ادخل": "افوت",
+    "يدخل": "يفوت",
     # negation, "this", "that", "there is", "nothing", "thing", the future
     "لا": "مش موش مو مب",
     "لا يوجد": "مفيش مافيش",
     "لا شيء": "والو",
+    "لا احد": "محد",
     "شيء": "شي اشي",
     "هذا": "هاد هاذ ده هادا هادشي",
     "هذه": "هذي هادي",
@@ -142,6 +148,7 @@ _GROUPS = {
     "يرسل": "يصيفط يبعت",
     "ترسل": "تصيفط",
     "اعطاني": "عطاني",
+    "اعطتني": "عطتني",
     "اطلب": "نكوموندي كنكوموندي",
     "طلبت": "كومونديت",
     "الغيت": "كنسلت",
@@ -180,9 +187,10 @@ _GROUPS = {
     "اعبي": "نعمر كنعمر نشارجي نشارج",
     "يعبي": "يتشارجا يتشارج يتعمر",
     "معلق": "انطونت اونطونت attente بندنق بندنج بيندنق بيندنج بيندينغ",
-    "اتحقق": "نفيريفيي نفيريفي",
+    "اتحقق": "نفيريفيي نفيريفي اوثق",
     "افعلها": "ناكتيفيها نكتيفيها",
-    "التحقق": "الفيريفيكاسيون",
+    "التحقق": "الفيريفيكاسيون التوثيق",
+    "تحقق": "توثيق",
     "التعبيه": "التعمار",
     "الشحن": "الرشارج الريشارج الشارج الشارجمون الروشارج",
     "شحن": "رشارج ريشارج شارج شارجمون روشارج",
@@ -250,8 +258,8 @@ _GROUPS = {
     "الفرع": "الوكاله",
     "جواز السفر": "الباسبور باسبور الباسبورت باسبورت",
     "افتراضيه": "فيرتييل فيرتويل فيرتويال فيرتشوال فرتشوال فيرتوال فيرشوال",
-    "فعليه": "فيزيك فيزيكي",
-    "الفعليه": "الفيزيك",
+    "فعليه": "فيزيك فيزيكي بلاستيك بلاستيكي بلاستيكيه",
+    "الفعليه": "الفيزيك البلاستيك البلاستيكي البلاستيكيه",
     "الوطنيه": "ناسيونال",
     "جهاز الدفع": "التيبي تيبي",
     "ايداع": "فيرسمون ديبو",
@@ -299,8 +307,8 @@ _GROUPS = {
     "مكان": "بلاصه",
     "المحفظه": "البزطام",
     "محفظتي": "بزطامي",
-    "الصراف": "الكيشي لاكيشي الكيشه الماكينه المكنه الديستريبيتور",
-    "صراف": "كيشي كيشه ديستريبيتور",
+    "الصراف": "الكيشي لاكيشي الكيشه الماكينه المكنه الديستريبيتور المكينه البنكومات",
+    "صراف": "كيشي كيشه ديستريبيتور مكينه بنكومات",
     "الصرافات": "الكيشيات الديستريبيتورات",
     "الهاتف": "الجوال الموبايل التيليفون التلفون التليفون البورطابل",
     "هاتفي": "جوالي موبايلي تيليفوني تلفوني تليفوني بورطابلي",
@@ -343,6 +351,9 @@ CLITICS = frozenset("وبلفك")
 # A one-letter clitic is read off a word of at least this many letters: "بد" ("لا بد") is
 # not ب and the Maghrebi د.
 MIN_CLITIC_WORD = 3
+# Levantine and Gulf contractions of a word before the article: "عالكرت" is "على الكرت",
+# "هالشهر" is "هذا الشهر".
+CONTRACTIONS = {"عال": "علي", "هال": "هذا"}
 # "ما...ش" (Maghrebi, Egyptian) and Egyptian "مب...ش", "مو...ش" around a word of at least two
 # letters, or "ما" then a word ending in "ش".
 _WRAPPED_NEGATION = re.compile(r"^(?:ما|م(?=[بو]))(\w{2,})ش$")
@@ -378,8 +389,9 @@ def standard_words(words: Sequence[str]) -> list[str]:
 
 def standard_word(word: str) -> str:
     """The standard form of a normalized word, also after a one-letter clitic (و "and", ب
-    "with", ل "for", ف "in", ك "like"), with the Maghrebi article ل ("لبلايص": "البلايص") or
-    after the Maghrebi د "of" ("دالشونج": "خاص الصرف");
+    "with", ل "for", ف "in", ك "like"), with the Maghrebi article ل ("لبلايص": "البلايص"),
+    after the Maghrebi د "of" ("دالشونج": "خاص الصرف") or in a contraction ("عالكرت": "علي
+    البطاقه");
     a wrapped negation becomes "لا" and its word, as does a dialect word after a Maghrebi
     "ما" that leaves out the closing ش ("ماخدامه": "لا تعمل")."""
     standard = DIALECT_WORDS.get(word)
@@ -387,6 +399,8 @@ def standard_word(word: str) -> str:
         return standard
     if _has_clitic(word) and word[1:] in DIALECT_WORDS:
         return _with_clitic(word[0], DIALECT_WORDS[word[1:]])
+    if word[:3] in CONTRACTIONS and "ال" + word[3:] in DIALECT_WORDS:
+        return CONTRACTIONS[word[:3]] + " " + DIALECT_WORDS["ال" + word[3:]]
     if word[:1] == "ل" and "ا" + word in DIALECT_WORDS:
         return DIALECT_WORDS["ا" + word]
     if word[:1] == "د" and len(word) - 1 >= MIN_OF and word[1:] in DIALECT_WORDS:
@@ -425,10 +439,10 @@ def _with_clitic(clitic: str, standard: str) -> str:
 # What a word the knowledge base does not know may be made of: the conjunctions و and ف;
 # dialect verb prefixes (Maghrebi progressive ك, كا, تا and future غا, Egyptian passive ات
 # and Levantine ان, Egyptian and Levantine future ه, ح and indicative ب, Maghrebi passive
-# ت) and the preposition ل; object pronouns and the closing ش of a negation.
+# ت) and the preposition ل; object pronouns, the plural and the closing ش of a negation.
 CONJUNCTIONS = ("و", "ف")
 PREFIXES = ("كا", "تا", "غا", "ات", "ان", "ك", "ه", "ح", "ب", "ت", "ل")
-SUFFIXES = ("ها", "هم", "ه", "ني", "لي", "ك", "ش")
+SUFFIXES = ("ها", "هم", "ه", "ني", "لي", "ك", "ش", "ون", "وا")
 MIN_STEM = 3
 
 
@@ -438,21 +452,25 @@ def readings(word: str) -> list[str]:
     Egyptian "your" كو as the standard كم ("عندكو": "عندكم"), without the Maghrebi plural
     و (or with the standard ون), with the Maghrebi past "ات" of "she" as the standard "ت"
     ("وصلات": "وصلت", "ما قبلاتش": "قبلت"), and with the Maghrebi first person ن as the
-    standard ا ("نبدل": "ابدل"). Most are not words at all; whoever asks keeps the first one
-    it knows."""
+    standard ا ("نبدل": "ابدل"), the article of a contraction without its word
+    ("عالرصيد": "الرصيد"), and the standard form of a dialect word that keeps its first
+    letters ("ابيه": "ابي", "اريد"). Most are not words at all; whoever asks keeps the first
+    one it knows."""
     starts = [(0, word)]
     if word[:1] in CONJUNCTIONS and len(word) > MIN_STEM:
         starts.append((1, word[1:]))
+    if word[:3] in CONTRACTIONS and len(word) - 3 >= MIN_STEM:
+        starts.append((1, "ال" + word[3:]))
     for cost, start in list(starts):  # the Egyptian negation م...ش ("مظهرش": "ظهر")
         if start.startswith("م") and start.endswith("ش") and len(start) - 2 >= MIN_STEM:
             starts.append((cost + 2, start[1:-1]))
-    stems = []
+    stems = []  # (cost, stem, whether it keeps the start of the word)
     for cost, start in starts:
-        stems.append((cost, start))
-        stems += [(cost + len(prefix), start[len(prefix):]) for prefix in PREFIXES
+        stems.append((cost, start, True))
+        stems += [(cost + len(prefix), start[len(prefix):], False) for prefix in PREFIXES
                   if start.startswith(prefix) and len(start) - len(prefix) >= MIN_STEM]
     forms = []
-    for cost, stem in stems:
+    for cost, stem, whole in stems:
         endings = [(cost, stem)]
         if stem.endswith("كو") and len(stem) > MIN_STEM:  # Levantine, Egyptian "your" (plural)
             endings.append((cost + 1, stem[:-1] + "م"))
@@ -462,8 +480,16 @@ def readings(word: str) -> list[str]:
                     if stem.endswith(suffix) and len(stem) - len(suffix) >= MIN_STEM]
         endings += [(changed + 1, form[:-2] + "ت") for changed, form in endings
                     if form.endswith("ات") and len(form) > MIN_STEM]
-        forms += endings
-        forms += [(changed + 1, "ا" + form[1:]) for changed, form in endings
+        forms += [(changed, form, whole) for changed, form in endings]
+        forms += [(changed + 1, "ا" + form[1:], False) for changed, form in endings
                   if form.startswith("ن") and len(form) > MIN_STEM]
     forms.sort(key=lambda form: form[0])
-    return list(dict.fromkeys(form for _, form in forms[1:]))
+    read = []
+    for _, form, whole in forms[1:]:
+        read.append(form)
+        # A dialect word read off a prefix is most often a piece of another word ("انسان"
+        # is not "ان" and "سان", "without").
+        standard = DIALECT_WORDS.get(form, "") if whole else ""
+        if standard and " " not in standard:  # a reading is one word
+            read.append(standard)
+    return list(dict.fromkeys(read))

@@ -94,6 +94,13 @@ def test_dialect_verb_forms_are_read_as_the_knowledge_bases_words() -> None:
     yours = Vocabulary.fit(["ما هي رسوم الصرف عندكم", "ارسل لكم الصوره"])
     assert yours.read("شو رسوم الصرف عندكو") == "شو رسوم الصرف عندكم"  # Levantine كو: كم
     assert yours.read("ابعتلكو الصوره") == "ابعتلكو الصوره"  # no reading it knows
+    plural = Vocabulary.fit(["هل تاخذ رسوم", "طلبت البطاقه", "ما هو الرصيد", "اريد بطاقه"])
+    assert plural.read("هل تاخذون رسوم") == "هل تاخذ رسوم"  # the plural ون
+    assert plural.read("طلبتوا البطاقه") == "طلبت البطاقه"  # and وا
+    assert plural.read("شو عالرصيد") == "شو الرصيد"  # "على" contracted before the article
+    assert plural.read("ابيها بطاقه") == "اريد بطاقه"  # a dialect word with a pronoun
+    # a dialect word read off a prefix is not one: "انسان" is not "ان" and "سان" (بدون)
+    assert Vocabulary.fit(["بدون رسوم"]).read("انسان") == "انسان"
     assert vocabulary.coverage(vocabulary.read("كيف نبدل الرمز")) == 1.0
 
 
@@ -287,7 +294,7 @@ def test_meaning_vouches_for_a_question_in_words_the_knowledge_lacks() -> None:
     """A Gulf question sharing one word with the phrasings is in scope by its meaning; a
     question on another topic is not."""
     lexical, encoded = Matcher.fit(PAIRS), Matcher.fit(PAIRS, shared_encoder())
-    question = normalize("وينها بطاقتي للحين ما جات")
+    question = normalize("بطاقتي للحين ما جات، طولت")
     assert lexical.rank(question)[0].score < 0.1
     best = encoded.rank(question)[0]
     assert best.entry_id == "card-arrival"

@@ -94,6 +94,8 @@ def test_idempotent() -> None:
         ["دايركت ديبت ما بعرفه والريفند لسا ما بين", "خصم مباشر ما بعرفه والاسترداد مازال ما بين"],
         # "I forgot the passcode, the virtual card is pending": Gulf, standard
         ["نسيت الباسكود والفيرتشوال كارد بندنق", "نسيت كلمة المرور والبطاقة الافتراضية معلق"],
+        # "I want a plastic card, I can't get into the app": Levantine, standard
+        ["بدي كرت بلاستيك، مش قادر افوت عالابلكيشن", "اريد بطاقة فعلية، لا قادر ادخل علي التطبيق"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
@@ -125,7 +127,7 @@ def test_wrapped_negation_becomes_la_and_its_word(raw: str, expected: str) -> No
     "word",
     # too short, or standard words ("ماليه": "financial", "دوش": "shower")
     ["ماش", "مارش", "ماتش", "مشمش", "ماشي", "بعمل", "الاب", "ماليه", "ماليا", "دوش",
-     "بد", "ود", "كف", "توب", "اب"],
+     "بد", "ود", "كف", "توب", "اب", "عالم", "عالمي", "هاله"],
 )
 def test_words_that_only_look_negated_or_dialect_stay(word: str) -> None:
     assert normalize(word) == word
@@ -140,6 +142,8 @@ def test_words_that_only_look_negated_or_dialect_stay(word: str) -> None:
         ("كتدوز فكاع لحوانت", "تمر فكل المتاجر"),  # the Maghrebi article ل
         ("الكود دلاكارط", "الرمز خاص البطاقه"),  # the Maghrebi د "of"
         ("بالتوب اب", "بالتعبيه"),  # on the first word of a loan of two
+        ("عالكرت", "علي البطاقه"),  # Levantine and Gulf "على" contracted before the article
+        ("هالكارت", "هذا البطاقه"),  # and "هذا"
     ],
 )
 def test_one_letter_clitics_stay_on_the_standard_word(raw: str, expected: str) -> None:
