@@ -94,6 +94,10 @@ def test_idempotent() -> None:
         ["دايركت ديبت ما بعرفه والريفند لسا ما بين", "خصم مباشر ما بعرفه والاسترداد مازال ما بين"],
         # "I forgot the passcode, the virtual card is pending": Gulf, standard
         ["نسيت الباسكود والفيرتشوال كارد بندنق", "نسيت كلمة المرور والبطاقة الافتراضية معلق"],
+        # "the transfer is still in progress", "I want to change the PIN of the card":
+        # Maghrebi with French words in Latin letters or in Arabic ones, standard
+        ["الفيرمون مازال en cours", "التحويل مازال معلق"],
+        ["بغيت نبدل البين ديال الكارط", "أريد نبدل رقم التعريف الشخصي خاص البطاقة"],
         # "I want a plastic card, I can't get into the app": Levantine, standard
         ["بدي كرت بلاستيك، مش قادر افوت عالابلكيشن", "اريد بطاقة فعلية، لا قادر ادخل علي التطبيق"],
     ],
