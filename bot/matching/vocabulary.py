@@ -20,6 +20,19 @@ MIN_FUZZY_WORD = 3
 # A long message of unknown words must not hold the bot up: past this many look-ups the
 # rest count as unknown.
 MAX_FUZZY_LOOKUPS = 40
+# The currencies people name with an amount, in normalized spelling, singular and plural:
+# like the number, the unit of an amount tells nothing of the topic ("سحبت 500 درهم", "I
+# paid 20 dirhams"), and a knowledge base seldom names every currency its askers use.
+CURRENCIES = frozenset({
+    "درهم", "دراهم", "ريال", "ريالات", "شيكل", "شيقل", "شواكل", "دينار", "دنانير", "ليره",
+    "ليرات", "جنيه", "جنيهات", "دولار", "دولارات", "يورو", "فرنك", "فرنكات", "روبيه", "روبل",
+    "يوان", "dirham", "dirhams", "riyal", "riyals", "rial", "rials", "shekel", "shekels",
+    "sheqel", "dinar", "dinars", "lira", "liras", "lire", "pound", "pounds", "dollar",
+    "dollars", "euro", "euros", "franc", "francs", "rupee", "rupees", "ruble", "rubles",
+    "yuan", "yen",
+})
+# What may stand before a currency's name: a preposition or "and", the article, both.
+_UNIT_PREFIXES = ("وبال", "بال", "وال", "فال", "لل", "ال", "و", "ب", "ل", "")
 
 
 class Vocabulary:
@@ -70,7 +83,7 @@ class Vocabulary:
             if idf is not None:
                 seen += idf
                 total += idf
-            elif not word.isdigit():  # an amount or a date tells nothing of the topic
+            elif not _in_amount(word):  # an amount or a date tells nothing of the topic
                 unknown.append(word)
         for match in self._near_misses(unknown):
             if match is None:
@@ -103,3 +116,9 @@ class Vocabulary:
             if score >= FUZZY_WORD_CUTOFF:
                 found[i] = (self._words[column], float(score))
         return found
+
+
+def _in_amount(word: str) -> bool:
+    """Whether `word` is a number or the name of a currency ("بالدرهم", "dollars")."""
+    return word.isdigit() or any(word.startswith(prefix) and word[len(prefix):] in CURRENCIES
+                                 for prefix in _UNIT_PREFIXES)

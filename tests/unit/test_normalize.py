@@ -98,6 +98,10 @@ def test_idempotent() -> None:
         # Maghrebi with French words in Latin letters or in Arabic ones, standard
         ["الفيرمون مازال en cours", "التحويل مازال معلق"],
         ["بغيت نبدل البين ديال الكارط", "أريد نبدل رقم التعريف الشخصي خاص البطاقة"],
+        # "the virement was refused, the PIN of the card is blocked": Maghrebi with French
+        # in Latin letters, standard
+        ["الفيرمان refusé و le code PIN ديال la carte bloqué",
+         "التحويل رفض و le رقم التعريف الشخصي خاص la بطاقة محظور"],
         # "I want a plastic card, I can't get into the app": Levantine, standard
         ["بدي كرت بلاستيك، مش قادر افوت عالابلكيشن", "اريد بطاقة فعلية، لا قادر ادخل علي التطبيق"],
     ],
