@@ -73,6 +73,17 @@ def test_numbers_the_knowledge_base_never_saw_do_not_lower_coverage() -> None:
     assert vocabulary.coverage("weather 2026") == 0.0
 
 
+def test_a_currency_the_knowledge_base_never_saw_does_not_lower_coverage() -> None:
+    """The unit of an amount says as little of the topic as its number: "500 درهم" and
+    "20 dirhams" count neither for nor against the question, with a clitic and the article
+    too; a word that only contains a currency's name is still unknown."""
+    vocabulary = Vocabulary.fit(["سحبت من الصراف", "i paid the shop"])
+    assert vocabulary.coverage("سحبت 500 درهم من الصراف") == 1.0
+    assert vocabulary.coverage("سحبت بالدرهم من الصراف") == 1.0
+    assert vocabulary.coverage("i paid 20 dirhams") == 1.0
+    assert vocabulary.coverage("سحبت دراهمي") < 1.0
+
+
 def test_dialect_verb_forms_are_read_as_the_knowledge_bases_words() -> None:
     vocabulary = Vocabulary.fit(["لماذا يقطع البنك رسوم", "كيف ابدل الرمز", "هل تاخدون رسوم",
                                  "خصم البنك"])
