@@ -42,7 +42,7 @@ _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 
 # Stored phrasings carry the normalized form of the version that wrote them; bump this when
 # normalize() changes so they are normalized again (see kb/store.py).
-NORMALIZE_VERSION = 17
+NORMALIZE_VERSION = 18
 
 
 def normalize(text: str) -> str:

@@ -135,7 +135,7 @@ def test_wrapped_negation_becomes_la_and_its_word(raw: str, expected: str) -> No
     "word",
     # too short, or standard words ("ماليه": "financial", "دوش": "shower")
     ["ماش", "مارش", "ماتش", "مشمش", "ماشي", "بعمل", "الاب", "ماليه", "ماليا", "دوش",
-     "بد", "ود", "كف", "توب", "اب", "عالم", "عالمي", "هاله"],
+     "بد", "ود", "كف", "توب", "اب", "عالم", "عالمي", "هاله", "للتو", "لابد", "للاب", "اكتفيت"],
 )
 def test_words_that_only_look_negated_or_dialect_stay(word: str) -> None:
     assert normalize(word) == word
