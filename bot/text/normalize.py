@@ -38,11 +38,17 @@ _LETTERS = str.maketrans(
 _NOT_WORD = re.compile(r"[^\w]+")
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "1000" stays a thousand
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+# A word in Latin letters typed onto an Arabic article or one-letter clitic ("الATM",
+# "بالvirement") is that word: the article goes. Any other change of script within a word
+# ("بطاقتيvisa") parts two words.
+_LATIN = "a-zà-öø-ÿœæ"
+_GLUED_LATIN = re.compile(rf"\b(?:[وف]?[بلك]?ال|[وف]?لل|[وفبلك]{{1,2}})(?=[{_LATIN}])")
+_SCRIPT_CHANGE = re.compile(rf"(?<=[ء-ي])(?=[{_LATIN}])|(?<=[{_LATIN}])(?=[ء-ي])")
 
 
 # Stored phrasings carry the normalized form of the version that wrote them; bump this when
 # normalize() changes so they are normalized again (see kb/store.py).
-NORMALIZE_VERSION = 18
+NORMALIZE_VERSION = 19
 
 
 def normalize(text: str) -> str:
@@ -75,6 +81,7 @@ def fold(text: str) -> str:
     """normalize() without folding dialect words into their standard form."""
     text = _STRETCH.sub(r"\1", _unmarked(text).translate(_LETTERS))
     text = _NOT_WORD.sub(" ", text.replace("_", " "))
+    text = _SCRIPT_CHANGE.sub(" ", _GLUED_LATIN.sub("", text))
     return " ".join(_DIGIT_LETTER.sub(" ", text).split())
 
 

@@ -25,6 +25,12 @@ from bot.text.normalize import normalize
         ("\u200fمرحبا\u200b بك\u2067", "مرحبا بك"),  # bidi marks and zero-width space
         ("ﻻ ﷲ", "لا الله"),  # presentation forms through NFKC
         ("<b>hi</b> *there*", "b hi b there"),
+        # a Latin word typed onto the article or a clitic is that word; any other change of
+        # script within a word parts two words
+        ("الATM بلع البطاقة", "atm بلع البطاقه"),
+        ("وبالCash", "cash"),
+        ("بطاقتيVisa", "بطاقتي visa"),
+        ("Visaبطاقة", "visa بطاقه"),
         ("😀🚀", ""),
         ("", ""),
     ],
@@ -104,6 +110,13 @@ def test_idempotent() -> None:
          "التحويل رفض و le رقم التعريف الشخصي خاص la بطاقة محظور"],
         # "I want a plastic card, I can't get into the app": Levantine, standard
         ["بدي كرت بلاستيك، مش قادر افوت عالابلكيشن", "اريد بطاقة فعلية، لا قادر ادخل علي التطبيق"],
+        # "the transfer fees by bank virement, and the activation": French in Latin letters
+        # behind the Maghrebi article, English in Gulf letters with the standard one
+        ["الفرايس ديال الvirement والاكتيفيت", "الرسوم ديال تحويل والتفعيل"],
+        # "the PIN is locked, by mistake": Gulf and Levantine, standard
+        ["البين مقفول بالغلط", "رقم التعريف الشخصي محظور بالخطأ"],
+        # "the payment at the card terminal": Maghrebi, French typed onto a clitic
+        ["الپايمون فالTPE", "الدفع جهاز الدفع"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
