@@ -29,10 +29,13 @@ CURRENCIES = frozenset({
     "يوان", "dirham", "dirhams", "riyal", "riyals", "rial", "rials", "shekel", "shekels",
     "sheqel", "dinar", "dinars", "lira", "liras", "lire", "pound", "pounds", "dollar",
     "dollars", "euro", "euros", "franc", "francs", "rupee", "rupees", "ruble", "rubles",
-    "yuan", "yen",
+    "yuan", "yen", "ين",
 })
 # What may stand before a currency's name: a preposition or "and", the article, both.
 _UNIT_PREFIXES = ("وبال", "بال", "وال", "فال", "لل", "ال", "و", "ب", "ل", "")
+# How the adjective of a country ends in Arabic (nisba, masculine and feminine): "الاردني",
+# "التركيه".
+_COUNTRY_ENDINGS = ("ي", "يه")
 
 
 class Vocabulary:
@@ -78,13 +81,16 @@ class Vocabulary:
         """The share of the question's information the knowledge base has seen, in [0, 1]."""
         seen = total = 0.0
         unknown = []
+        previous = ""
         for word in normalized.split():
             idf = self.idf.get(word)
             if idf is not None:
                 seen += idf
                 total += idf
-            elif not _in_amount(word):  # an amount or a date tells nothing of the topic
+            # an amount tells nothing of the topic, nor does the country of its currency
+            elif not (_in_amount(word) or _of_country(word, previous)):
                 unknown.append(word)
+            previous = word
         for match in self._near_misses(unknown):
             if match is None:
                 total += self._unknown
@@ -122,3 +128,10 @@ def _in_amount(word: str) -> bool:
     """Whether `word` is a number or the name of a currency ("بالدرهم", "dollars")."""
     return word.isdigit() or any(word.startswith(prefix) and word[len(prefix):] in CURRENCIES
                                  for prefix in _UNIT_PREFIXES)
+
+
+def _of_country(word: str, previous: str) -> bool:
+    """Whether `word` is the adjective of a country after the name of its currency, as in
+    "الدينار الاردني", "الليره التركيه" (not a number: "500 اخري" is not a currency)."""
+    return (word.endswith(_COUNTRY_ENDINGS) and not previous.isdigit()
+            and _in_amount(previous))

@@ -82,6 +82,11 @@ def test_a_currency_the_knowledge_base_never_saw_does_not_lower_coverage() -> No
     assert vocabulary.coverage("سحبت بالدرهم من الصراف") == 1.0
     assert vocabulary.coverage("i paid 20 dirhams") == 1.0
     assert vocabulary.coverage("سحبت دراهمي") < 1.0
+    # the country of a currency, after its name, is part of it; after a number it is not
+    assert vocabulary.coverage("سحبت بالدينار الاردني من الصراف") == 1.0
+    assert vocabulary.coverage("سحبت الليره التركيه من الصراف") == 1.0
+    assert vocabulary.coverage("سحبت 500 اردني") < 1.0
+    assert vocabulary.coverage("سحبت الاردني") < 1.0
 
 
 def test_dialect_verb_forms_are_read_as_the_knowledge_bases_words() -> None:
