@@ -117,6 +117,10 @@ def test_idempotent() -> None:
         ["البين مقفول بالغلط", "رقم التعريف الشخصي محظور بالخطأ"],
         # "the payment at the card terminal": Maghrebi, French typed onto a clitic
         ["الپايمون فالTPE", "الدفع جهاز الدفع"],
+        # "the card still hasn't arrived": Gulf, standard; "from another bank": Maghrebi,
+        # standard
+        ["الكارد لين الحين ما وصلت", "البطاقة حتى الآن ما وصلت"],
+        ["حولت من بنكة خرا", "حولت من بنكة أخرى"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
