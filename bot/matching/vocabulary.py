@@ -31,6 +31,13 @@ CURRENCIES = frozenset({
     "dollars", "euro", "euros", "franc", "francs", "rupee", "rupees", "ruble", "rubles",
     "yuan", "yen", "ين",
 })
+# French articles and prepositions as the Maghreb types them among Arabic words ("la carte",
+# "le code PIN", "l'origine des fonds"): like an amount, they tell nothing of the topic, and
+# a knowledge base in Arabic and English does not have them (one that does counts them).
+FRENCH_FUNCTION_WORDS = frozenset({
+    "le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "et", "pour",
+    "sur", "avec", "mon", "ma", "mes",
+})
 # What may stand before a currency's name: a preposition or "and", the article, both.
 _UNIT_PREFIXES = ("وبال", "بال", "وال", "فال", "لل", "ال", "و", "ب", "ل", "")
 # How the adjective of a country ends in Arabic (nisba, masculine and feminine): "الاردني",
@@ -88,7 +95,8 @@ class Vocabulary:
                 seen += idf
                 total += idf
             # an amount tells nothing of the topic, nor does the country of its currency
-            elif not (_in_amount(word) or _of_country(word, previous)):
+            elif not (_in_amount(word) or _of_country(word, previous)
+                      or word in FRENCH_FUNCTION_WORDS):
                 unknown.append(word)
             previous = word
         for match in self._near_misses(unknown):

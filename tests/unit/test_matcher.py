@@ -89,6 +89,18 @@ def test_a_currency_the_knowledge_base_never_saw_does_not_lower_coverage() -> No
     assert vocabulary.coverage("سحبت الاردني") < 1.0
 
 
+
+def test_french_articles_among_arabic_words_do_not_lower_coverage() -> None:
+    """"la carte", "le code" in a Maghrebi question: the article says nothing of the topic,
+    where another unknown word does."""
+    vocabulary = Vocabulary.fit(["سحبت من الصراف", "card declined"])
+    assert vocabulary.coverage("سحبت من la الصراف") == 1.0
+    assert vocabulary.coverage("سحبت le code من الصراف") < 1.0  # "code" is unknown
+    assert (vocabulary.coverage("سحبت le code من الصراف")
+            == vocabulary.coverage("سحبت code من الصراف"))
+    assert vocabulary.coverage("سحبت من lo الصراف") < 1.0
+
+
 def test_dialect_verb_forms_are_read_as_the_knowledge_bases_words() -> None:
     vocabulary = Vocabulary.fit(["لماذا يقطع البنك رسوم", "كيف ابدل الرمز", "هل تاخدون رسوم",
                                  "خصم البنك"])
@@ -98,6 +110,8 @@ def test_dialect_verb_forms_are_read_as_the_knowledge_bases_words() -> None:
     assert vocabulary.read("لماذا اتخصمها البنك") == "لماذا خصم البنك"  # Egyptian ات, ها
     assert vocabulary.read("وكيف الرمز") == "كيف الرمز"  # a conjunction it never saw there
     assert vocabulary.read("متي هيوصل") == "متي هيوصل"  # no reading it knows: unchanged
+    onto = Vocabulary.fit(["اضف البطاقه الي حسابي"])
+    assert onto.read("اضف البطاقه عحسابي") == "اضف البطاقه حسابي"  # Levantine ع, "on"
     knows = Vocabulary.fit(["المبلغ ما ظهر", "لماذا لم تنفذ العمليه"])
     assert knows.read("المبلغ مظهرش") == "المبلغ ظهر"  # Egyptian negation م...ش
     assert knows.read("العمليه ومتنفذش") == "العمليه تنفذ"  # و, then م...ش

@@ -121,6 +121,10 @@ def test_idempotent() -> None:
         # standard
         ["الكارد لين الحين ما وصلت", "البطاقة حتى الآن ما وصلت"],
         ["حولت من بنكة خرا", "حولت من بنكة أخرى"],
+        # "the limit of the physical card", "the statement and the tracking": French in
+        # Latin letters, standard
+        ["plafond ديال carte physique", "حد ديال بطاقة فعلية"],
+        ["le relevé و le suivi", "le كشف الحساب و le تتبع"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
