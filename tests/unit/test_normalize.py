@@ -125,6 +125,10 @@ def test_idempotent() -> None:
         # Latin letters, standard
         ["plafond ديال carte physique", "حد ديال بطاقة فعلية"],
         ["le relevé و le suivi", "le كشف الحساب و le تتبع"],
+        # "I withdrew at the ATM with the account's card", "the top-up has fees": northern
+        # Maghrebi with Spanish and French loans, standard
+        ["جبدت من الكاخيرو ب كارطة ديال الكوينطا", "سحبت من الصراف ب بطاقة خاص الحساب"],
+        ["الريكارج فيه فريس", "الشحن فيه رسوم"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
