@@ -94,7 +94,8 @@ class Vocabulary:
             if idf is not None:
                 seen += idf
                 total += idf
-            # an amount tells nothing of the topic, nor does the country of its currency
+            # an amount tells nothing of the topic, nor do its currency's country and a
+            # French article
             elif not (_in_amount(word) or _of_country(word, previous)
                       or word in FRENCH_FUNCTION_WORDS):
                 unknown.append(word)
