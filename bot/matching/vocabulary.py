@@ -135,12 +135,16 @@ class Vocabulary:
 
 def _in_amount(word: str) -> bool:
     """Whether `word` is a number or the name of a currency ("بالدرهم", "dollars")."""
-    return word.isdigit() or any(word.startswith(prefix) and word[len(prefix):] in CURRENCIES
-                                 for prefix in _UNIT_PREFIXES)
+    return word.isdigit() or _currency(word)
+
+
+def _currency(word: str) -> bool:
+    """Whether `word` is the name of a currency, with what may stand before it."""
+    return any(word.startswith(prefix) and word[len(prefix):] in CURRENCIES
+               for prefix in _UNIT_PREFIXES)
 
 
 def _of_country(word: str, previous: str) -> bool:
     """Whether `word` is the adjective of a country after the name of its currency, as in
-    "الدينار الاردني", "الليره التركيه" (not a number: "500 اخري" is not a currency)."""
-    return (word.endswith(_COUNTRY_ENDINGS) and not previous.isdigit()
-            and _in_amount(previous))
+    "الدينار الاردني", "الليره التركيه" (not after a number: "500 اخري")."""
+    return word.endswith(_COUNTRY_ENDINGS) and _currency(previous)
