@@ -11,12 +11,13 @@ everyday names of money, fees, balance, card, account, transfer, code, wallet, s
 phone, app, ATM, card terminal, limit, salary, refund, exchange rate, payment, pending,
 option, beneficiary and disposable (French loanwords in the Maghreb, written with پ, ڤ, گ
 or ط for t as often as not, English ones in the Gulf, the Levant and Egypt, some of two
-words: "توب اب", "دايركت ديبت"). Other words stay as they
-are: the character n-grams and the sentence encoder cover them. A word is listed only
-where its dialect meaning is the usual one; a word with a common standard meaning of its
-own ("ايه" is "what" in Cairo and "yes" in Damascus, "ماشي" is "not" in Rabat and "fine"
-in Jerusalem) stays. Keys and values are in normalized spelling (see normalize.py: ا for
-every alef, ه for taa marbuta, ي for alef maqsura, ك for gaf).
+words: "توب اب", "دايركت ديبت"). The same names typed in English among Arabic words
+("التحويل failed", "الtop up") are read in Arabic too, but never in an English question.
+Other words stay as they are: the character n-grams and the sentence encoder cover them. A
+word is listed only where its dialect meaning is the usual one; a word with a common
+standard meaning of its own ("ايه" is "what" in Cairo and "yes" in Damascus, "ماشي" is
+"not" in Rabat and "fine" in Jerusalem) stays. Keys and values are in normalized spelling
+(see normalize.py: ا for every alef, ه for taa marbuta, ي for alef maqsura, ك for gaf).
 
 Egyptian and Maghrebi negation wraps the verb: "ماوصلتش" (it did not arrive), "مبيشتغلش"
 (it does not work), "ما وصلتنيش"; such a word becomes "لا" and its verb, so it meets "لا
@@ -38,7 +39,7 @@ _GROUPS = {
     "ماذا": "شو شنو شنهو شنهي شنوه ايش اش اشنو اشني شني وش ويش وشو",
     "لماذا": "ليش ليه علاش لاش علاه",
     "اين": "وين فين فاين وينه فينه",
-    "كيف": "كيفاش كفاش كيفش شلون اشلون ازاي",
+    "كيف": "كيفاش كفاش كيفش شلون اشلون ازاي تشيف",
     "كم": "قديش قداش قداه شحال كام",
     "بكم": "بقديش بقداش بشحال بكام",
     "متي": "امتي ايمتي امتا ايمتا وقتاش فوقاش",
@@ -78,6 +79,9 @@ _GROUPS = {
     "استلام": "استقبال",
     "استلمت": "توصلت",
     "ساعدوني": "عاونوني",
+    "اغير": "نبدل كنبدل كانبدل",
+    "اغيره": "نبدلو نبدله",
+    "اغيرها": "نبدلها",
     "ساعدني": "عاوني عاونيني",
     "ادخل": "افوت",
     "يدخل": "يفوت",
@@ -104,10 +108,10 @@ _GROUPS = {
     # how much, how fast, please
     "كثيرا": "بزاف برشا واجد وايد",
     "اكثر": "كثر",
-    "وحده": "بوحدو بوحدها بوحدهم",
+    "وحده": "بوحدو بوحدها بوحدهم لحالو بروحه بروحو بروحها",
     "قليلا": "شوي شويه شويا",
     "بسرعه": "دغيا دغيه فيسع بالزربه زربه",
-    "من فضلك": "عافاك عفاك بليز عافاكم عفاكم",
+    "من فضلك": "عافاك عفاك بليز عافاكم عفاكم تكفون",
     # people
     "نحن": "احنا حنا",
     "صديقي": "صاحبي",
@@ -205,7 +209,7 @@ _GROUPS = {
     "الشحن": "الرشارج الريشارج الشارج الشارجمون الروشارج الريكارج",
     "شحن": "رشارج ريشارج شارج شارجمون روشارج ريكارج",
     "افتح": "نحل",
-    "اغلق": "نسد نسكر نفرمي",
+    "اغلق": "نسد نسكر نفرمي نفسخ",
     # money and banking
     "اموال": "فلوس مصاري fonds",
     "الاموال": "الفلوس لفلوس المصاري",
@@ -290,7 +294,7 @@ _GROUPS = {
     "الحد": "البلافون الليميت الليمت",
     "حد": "بلافون ليميت ليمت لمت plafond",
     "الراتب": "السالير الصالير الخلصه",
-    "استرداد": "ريمبورسمون ريفند رفند remboursement",
+    "استرداد": "ريمبورسمون رومبورسمون ريفند رفند remboursement",
     "الاسترداد": "الريمبورسمون الريفند الرفند",
     "الاسم": "السميه",
     "الاوراق": "الوراق",
@@ -368,6 +372,8 @@ _PAIRS = {
     "بطاقه خصم": "ديبت كارد, دبت كارد",
     "بطاقه ايتمان": "كريدت كارد, كريديت كارد",
     "رقم التعريف الشخصي": "بن كود, البن كود, code pin",
+    "الرقم السري": "الكود السري",
+    "رقم سري": "كود سري",
     "معلق": "en attente, en cours",
     "بدون تلامس": "sans contact",
     "الصرف": "دو شونج, de change",
@@ -376,6 +382,88 @@ _PAIRS = {
 # A normalized pair of dialect words -> its standard form.
 DIALECT_PAIRS = {tuple(pair.split()): standard for standard, pairs in _PAIRS.items()
                  for pair in pairs.split(", ")}
+# English words typed among Arabic ones ("الrate غلط", "التحويل failed", "بدي اعمل top
+# up"): read so only in a question written mostly in Arabic letters, since an English
+# question keeps every word of its own (see standard_words). Standard form -> words.
+_ENGLISH_GROUPS = {
+    "رسوم": "fee fees commission",
+    "سعر": "rate",
+    "صرف": "exchange",
+    "محظور": "blocked locked",
+    "حظر": "block",
+    "الغي الحظر": "unblock unlock",
+    "رفض": "declined decline rejected refused",
+    "فشل": "failed fail failure",
+    "معلق": "pending",
+    "تعبيه": "topup",
+    "تحويل": "transfer",
+    "تحويلات": "transfers",
+    "حولت": "transferred",
+    "افتراضيه": "virtual",
+    "فعليه": "physical",
+    "بطاقه": "card",
+    "بطاقات": "cards",
+    "رقم التعريف الشخصي": "pin",
+    "التطبيق": "app",
+    "استرداد": "refund",
+    "نقدي": "cash",
+    "حساب": "account",
+    "رصيد": "balance",
+    "الغاء": "cancel cancellation",
+    "الغيت": "cancelled canceled",
+    "خطا": "error",
+    "خاطي": "wrong",
+    "حد": "limit",
+    "حدود": "limits",
+    "التحقق": "verification verify",
+    "الهويه": "identity id",
+    "كشف الحساب": "statement",
+    "الدفع": "payment",
+    "تفعيل": "activate activation",
+    "تحديث": "update",
+    "خصم": "debit deducted",
+    "الراتب": "salary",
+    "كلمه المرور": "passcode password",
+    "سحب": "withdrawal withdraw",
+    "فيزا": "visa",
+    "ماستركارد": "mastercard",
+    "مستفيد": "beneficiary",
+    "الانترنت": "online",
+    "العملات": "currencies",
+    "عمله": "currency",
+    "معامله": "transaction",
+    "تتبع": "tracking",
+    "التسليم": "delivery",
+    "مرتين": "twice",
+    "تلقاييه": "auto automatic",
+    "اضافيه": "extra",
+    "سرقت": "stolen",
+    "فقدت": "lost",
+    "مخترقه": "hacked",
+}
+_ENGLISH_PAIRS = {
+    "تعبيه": "top up",
+    "سعر الصرف": "exchange rate",
+    "خصم مباشر": "direct debit",
+    "بطاقه خصم": "debit card",
+    "بطاقه ايتمان": "credit card",
+    "بطاقه افتراضيه": "virtual card",
+    "بطاقه فعليه": "physical card",
+    "رقم التعريف الشخصي": "pin code",
+    "ماستركارد": "master card",
+    "ابل باي": "apple pay",
+    "جوجل باي": "google pay",
+    "امريكان اكسبريس": "american express",
+    "تحويل مصرفي": "bank transfer",
+    "سحب نقدي": "cash withdrawal",
+    "بطاقه الهويه": "id card",
+}
+# A normalized English word, and pair, -> its standard form among Arabic words.
+ENGLISH_WORDS = {word: standard for standard, words in _ENGLISH_GROUPS.items()
+                 for word in words.split()}
+ENGLISH_PAIRS = {tuple(pair.split()): standard for standard, pair in _ENGLISH_PAIRS.items()}
+_ARABIC_LETTER = re.compile("[ء-ي]")
+_LATIN_LETTER = re.compile("[a-z]")
 CLITICS = frozenset("وبلفك")
 # A one-letter clitic is read off a word of at least this many letters: "بد" ("لا بد") is
 # not ب and the Maghrebi د.
@@ -399,14 +487,19 @@ MIN_OF = 3
 def standard_words(words: Sequence[str]) -> list[str]:
     """The standard form of each normalized word (see standard_word), in place: the word
     after a separate "ما" loses the "ش" that closes the negation, and the "ما" becomes "لا";
-    a pair of dialect words ("توب اب") becomes its standard form and an empty word."""
+    a pair of dialect words ("توب اب") becomes its standard form and an empty word. Among
+    Arabic words, English ones are read in Arabic too (see _ENGLISH_GROUPS)."""
+    english = _among_arabic(words)
     standard: list[str] = []
     for i, word in enumerate(words):
         if len(standard) > i:  # the second word of a pair
             continue
-        pair = _standard_pair(word, words[i + 1]) if i + 1 < len(words) else None
+        pair = _standard_pair(word, words[i + 1], english) if i + 1 < len(words) else None
         if pair is not None:
-            standard += [pair, ""]
+            standard += [_after_article(standard, pair), ""]
+            continue
+        if english and word in ENGLISH_WORDS:
+            standard.append(_after_article(standard, ENGLISH_WORDS[word]))
             continue
         negated = _NEGATED.match(word) if i and words[i - 1] == "ما" else None
         if negated:
@@ -414,6 +507,23 @@ def standard_words(words: Sequence[str]) -> list[str]:
             word = negated.group(1)
         standard.append(standard_word(word))
     return standard
+
+
+def _after_article(standard: list[str], word: str) -> str:
+    """`word` with the article typed apart before it ("ال card": "البطاقه"), which then
+    leaves `standard`; a form of several words drops that article ("الـ PIN": "رقم
+    التعريف الشخصي")."""
+    if not standard or standard[-1] != "ال":
+        return word
+    standard[-1] = ""
+    return word if " " in word or word.startswith("ال") else "ال" + word
+
+
+def _among_arabic(words: Sequence[str]) -> bool:
+    """Whether English words here are typed into an Arabic question: it has at least as
+    many words in Arabic letters as in Latin ones."""
+    arabic = sum(bool(_ARABIC_LETTER.search(word)) for word in words)
+    return arabic > 0 and arabic >= sum(bool(_LATIN_LETTER.search(word)) for word in words)
 
 
 def standard_word(word: str) -> str:
@@ -445,10 +555,13 @@ def standard_word(word: str) -> str:
     return word
 
 
-def _standard_pair(first: str, second: str) -> str | None:
+def _standard_pair(first: str, second: str, english: bool = False) -> str | None:
     """The standard form of two words that are one dialect loan ("توب اب": "تعبيه"), also
-    after a one-letter clitic ("بالتوب اب": "بالتعبيه"), else None."""
+    after a one-letter clitic ("بالتوب اب": "بالتعبيه"), or, if `english`, two English
+    words of one meaning ("top up"), else None."""
     standard = DIALECT_PAIRS.get((first, second))
+    if standard is None and english:
+        standard = ENGLISH_PAIRS.get((first, second))
     if standard is not None:
         return standard
     if _has_clitic(first) and (first[1:], second) in DIALECT_PAIRS:

@@ -391,7 +391,8 @@ def test_the_encoder_reads_arabic_questions_as_written(counting_encoder) -> None
      ("بغيت نعرف فين وصلات لاكارط ديالي", "اريد نعرف اين وصلات البطاقه خاصتي"),  # dialect
      ("وين البطاقة؟", "اين البطاقة؟"),
      ("شكراااا على المساع\u200cدة", "شكرا على المساعدة"),  # stretched, zero-width
-     ("هل تدعم بطاقة VISA؟", "هل تدعم بطاقة visa؟"),
+     ("هل تدعم بطاقة Revolut؟", "هل تدعم بطاقة revolut؟"),
+     ("التحويل طلع Failed", "التحويل طلع فشل"),  # English words among Arabic ones too
      ("Where is MY card?!", "where is my card")],
 )
 def test_what_the_encoder_reads(written: str, read: str) -> None:

@@ -29,8 +29,8 @@ from bot.text.normalize import normalize
         # script within a word parts two words
         ("الATM بلع البطاقة", "atm بلع البطاقه"),
         ("وبالCash", "cash"),
-        ("بطاقتيVisa", "بطاقتي visa"),
-        ("Visaبطاقة", "visa بطاقه"),
+        ("بطاقتيRevolut", "بطاقتي revolut"),
+        ("Revolutبطاقة", "revolut بطاقه"),
         ("😀🚀", ""),
         ("", ""),
     ],
@@ -129,6 +129,10 @@ def test_idempotent() -> None:
         # Maghrebi with Spanish and French loans, standard
         ["جبدت من الكاخيرو ب كارطة ديال الكوينطا", "سحبت من الصراف ب بطاقة خاص الحساب"],
         ["الريكارج فيه فريس", "الشحن فيه رسوم"],
+        ["الكود السري ديال لكارط", "الرقم السري خاص البطاقة"],
+        ["كيفاش نفسخ الحساب", "كيف اغلق الحساب"],
+        ["تشيف بيتعبى لحالو", "كيف بيتعبى وحده"],
+        ["بغيت نبدل الكود", "اريد اغير الرمز"],  # Maghrebi "change", not "replace"
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
@@ -220,3 +224,32 @@ def test_the_dialect_list_is_in_normalized_spelling() -> None:
 
     spelled = [*dialect._GROUPS, *dialect.DIALECT_WORDS]
     assert [form for form in spelled if fold(form) != form] == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("التحويل طلع failed", "التحويل طلع فشل"),
+        ("الrate غلط اكيد", "سعر خطا اكيد"),  # the article typed onto the English word goes
+        ("الtop up ما زبط", "تعبيه ما زبط"),  # two English words of one meaning
+        ("بقدر اعمل pin جديد من الapp", "يمكنني اعمل رقم التعريف الشخصي جديد من التطبيق"),
+        ("pending الدفع", "معلق الدفع"),  # as many Arabic words as English ones
+        ("بطاقتيVisa", "بطاقتي فيزا"),
+        ("my transfer failed", "my transfer failed"),  # an English question keeps its words
+        ("my card declined بطاقه", "my card declined بطاقه"),  # mostly English
+    ],
+)
+def test_english_words_among_arabic_ones_are_read_in_arabic(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ما وصلت ال card", "ما وصلت البطاقه"),
+        ("الـ PIN محظور", "رقم التعريف الشخصي محظور"),  # a standard form of several words
+        ("ال توب اب", "التعبيه"),  # a dialect loan of two words too
+    ],
+)
+def test_an_article_typed_apart_joins_the_word_read_after_it(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
