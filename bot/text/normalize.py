@@ -66,7 +66,7 @@ def normalize(text: str) -> str:
 
 def shows_dialect(text: str) -> bool:
     """Whether `text` has a word of everyday dialect (see dialect.py): "فين", "ديالي",
-    "ماوصلتش" do, "أين بطاقتي" does not."""
+    "ماوصلتش" do, as do English words typed among Arabic ones; "أين بطاقتي" does not."""
     words = fold(text).split()
     return standard_words(words) != words
 

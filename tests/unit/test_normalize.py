@@ -190,7 +190,8 @@ def test_one_letter_clitics_stay_on_the_standard_word(raw: str, expected: str) -
 @pytest.mark.parametrize(
     ("text", "dialect"),
     [("فين وصلات لاكارط ديالي؟", True), ("الكارت مبيشتغلش", True), ("وين بطاقتي", True),
-     ("أين بطاقتي الجديدة؟", False), ("ما هي رسوم التحويل", False),
+     ("التحويل طلع failed", True), ("أين بطاقتي الجديدة؟", False),
+     ("ما هي رسوم التحويل", False),
      ("where is my card", False), ("", False)],
 )
 def test_a_question_in_everyday_dialect_is_told_from_standard_arabic(text: str,
