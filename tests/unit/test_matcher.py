@@ -89,7 +89,6 @@ def test_a_currency_the_knowledge_base_never_saw_does_not_lower_coverage() -> No
     assert vocabulary.coverage("سحبت الاردني") < 1.0
 
 
-
 def test_french_articles_among_arabic_words_do_not_lower_coverage() -> None:
     """"la carte", "le code" in a Maghrebi question: the article says nothing of the topic,
     where another unknown word does."""
