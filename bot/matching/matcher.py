@@ -25,7 +25,7 @@ in-scope accuracy, and the meaning keeps dialect questions in.
 Words first: a fully covered question whose words alone name an entry surely (see `sure`)
 is answered without encoding it, which halves the time of most in-scope questions; every
 other question is encoded and weighed with the sentence model, by the second encoder too
-where the first leaves it in doubt (see Reading).
+where the first leaves it in doubt or the question is in dialect (see Reading).
 """
 
 from __future__ import annotations
@@ -160,6 +160,18 @@ DIALECT_BOOST = 1.25
 EVERY_ENCODER_BELOW = 50
 MEANT_SURE = 0.4
 MEANT_SURE_LEAD = 0.1
+# A question in dialect (see normalize.shows_dialect) is read by every encoder the words
+# leave it unsure by, doubtful or not, and the sentence model weighs at least this much in
+# its probabilities (see classifier.SENTENCE_WEIGHTS): its words are often unknown to
+# knowledge written in standard Arabic, or spelt otherwise, so its n-grams tell less than
+# its meaning. BANKING77 with every phrasing, where the calibrated weight is 0.15: of
+# 6,800 Saudi, Palestinian and Moroccan questions written apart (616 of them translations
+# of Arabic validation questions), 77.9 % answered right, 78.2 % read by both encoders,
+# 78.7 % with this weight too (0.225: 78.8 %, 0.375: 78.6 %, 0.6: 77.8 %; the weight only
+# where the second encoder reads anyway: 78.2 %); Egyptian, the out-of-scope questions and
+# the Arabic validation file as before (94.6 to 94.7 %). With few phrasings an entry the
+# calibrated weight is higher already (0.6) and every encoder reads every unsure question.
+DIALECT_SENTENCE_WEIGHT = 0.3
 # Where entries have fewer phrasings than this on average, a third network reads the
 # second encoder's latent terms (see encoder.TERMS_NAME) and joins the mean. BANKING77
 # with ten phrasings an intent and language, three samples (English / Arabic): 84.3, 84.7,
@@ -371,19 +383,21 @@ class Reading:
     cost most of a question's time (e5: 12 ms against 2), only when asked.
 
     A question the first encoder's network leaves `doubtful` (not `sure` of its entry,
-    whatever its coverage: the coverage does not change which entry leads) is read by all
-    of them for its probabilities (BANKING77 with every phrasing: e5 then reads one
+    whatever its coverage: the coverage does not change which entry leads), or one in
+    dialect (see DIALECT_SENTENCE_WEIGHT), is read by all of them for its probabilities,
+    with the sentence model's `weight` (BANKING77 with every phrasing: e5 then reads one
     in-scope question in sixteen, where reading every question the words leave unsure
     would be one in three); the second encoder's vector also tells its scope (see
     Matcher._weighed), read once for both."""
 
     def __init__(self, matcher: Matcher, text: str, vectors: list[Vectors],
-                 margins: np.ndarray, doubtful: bool) -> None:
+                 margins: np.ndarray, doubtful: bool, weight: float) -> None:
         self.matcher = matcher
         self.text = text
         self.vectors = vectors  # a one-row matrix per encoder that has read it, in order
         self.margins = margins
         self.doubtful = doubtful
+        self.weight = weight  # of the sentence model (see Matcher.sentence_weight)
 
     @property
     def first(self) -> np.ndarray:
@@ -402,7 +416,7 @@ class Reading:
         if not self.doubtful:
             return so_far
         vectors = self._read_by(len(self.matcher.sentence.encoders))
-        return self.matcher.meant_probabilities(self.margins[None, :], vectors)[0]
+        return self.matcher.meant_probabilities(self.margins[None, :], vectors, self.weight)[0]
 
     def near(self) -> np.ndarray:
         """The question's vector by the encoder that tells its scope."""
@@ -577,13 +591,19 @@ class Matcher:
         """Calibrated probabilities of each entry from margins, one row per question."""
         return softmax(margins * self.calibration.temperature)
 
-    def meant_probabilities(self, margins: np.ndarray,
-                            encoded: Sequence[Vectors]) -> np.ndarray:
+    def sentence_weight(self, dialect: bool = False) -> float:
+        """The weight of the sentence model's log-probabilities beside the SVMs' margins:
+        as calibrated, and at least DIALECT_SENTENCE_WEIGHT for a question in dialect."""
+        weight = self.calibration.sentence_weight
+        return max(weight, DIALECT_SENTENCE_WEIGHT) if dialect else weight
+
+    def meant_probabilities(self, margins: np.ndarray, encoded: Sequence[Vectors],
+                            weights: float | np.ndarray) -> np.ndarray:
         """Calibrated probabilities from margins and the sentence model's reading of the
         same questions (`encoded`: a matrix per encoder that read them, see
-        SentenceModel.log_probabilities), one row per question."""
-        return self.probabilities(margins + self.calibration.sentence_weight
-                                  * self.sentence.log_probabilities(encoded))
+        SentenceModel.log_probabilities) with the sentence model's weight (a column, a row
+        per question, or one for all), one row per question."""
+        return self.probabilities(margins + weights * self.sentence.log_probabilities(encoded))
 
     def similarities(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """The best cosine similarity with each entry's phrasings, one row per question
@@ -718,14 +738,17 @@ class Matcher:
                         for row in unsure]
                 every = len(self.owners) < EVERY_ENCODER_BELOW * len(self.entry_ids)
                 meant = self.sentence.encode(read, stop=None if every else 1)
-                probabilities[unsure] = self.meant_probabilities(margins[unsure], meant)
+                weights = np.array([self.sentence_weight(dialects[row]) for row in unsure])
+                probabilities[unsure] = self.meant_probabilities(margins[unsure], meant,
+                                                                 weights[:, None])
                 more = not every and len(self.sentence.encoders) > 1
                 for i, row in enumerate(unsure):
                     readings[row] = Reading(
                         self, read[i], [each[i:i + 1] for each in meant], margins[row],
-                        doubtful=more and not sure(
+                        doubtful=more and (dialects[row] or not sure(
                             confidence(probabilities[row], similarities[row], 1.0),
-                            MEANT_SURE, MEANT_SURE_LEAD))
+                            MEANT_SURE, MEANT_SURE_LEAD)),
+                        weight=float(weights[i]))
         ranked = []
         for row, cover in enumerate(covers):
             boost = self.boost(languages[row], dialects[row])

@@ -477,6 +477,50 @@ def test_a_question_in_dialect_is_raised() -> None:
         matcher.boost("ar") * DIALECT_BOOST)
 
 
+def test_a_question_in_dialect_weighs_its_meaning_more(monkeypatch) -> None:
+    """The sentence model weighs at least DIALECT_SENTENCE_WEIGHT in the probabilities of
+    a question in dialect, whose words tell less than standard ones; a higher calibrated
+    weight stays."""
+    from dataclasses import replace
+
+    from bot.matching import matcher as matching
+
+    matcher = Matcher.fit(PAIRS, shared_encoder())
+    matcher.calibration = replace(matcher.calibration, sentence_weight=0.1)
+    assert matcher.sentence_weight() == 0.1
+    assert matcher.sentence_weight(dialect=True) == matching.DIALECT_SENTENCE_WEIGHT == 0.3
+    written = "ليش ما وصلت بطاقتي"
+    question = normalize(written)
+    standard, dialect = matcher.rank(question), matcher.rank(question, written=written)
+    monkeypatch.setattr(matching, "DIALECT_SENTENCE_WEIGHT", 0.1)
+    assert matcher.rank(question) == standard
+    assert matcher.rank(question, written=written) != dialect
+    matcher.calibration = replace(matcher.calibration, sentence_weight=0.6)
+    assert matcher.sentence_weight(dialect=True) == 0.6
+
+
+def test_a_question_in_dialect_is_read_by_every_encoder(monkeypatch) -> None:
+    """With many phrasings an entry, the second encoder reads a question in dialect that
+    the words leave unsure even where the first encoder's network is sure of it."""
+    from bot.matching import encoder as encoding
+    from bot.matching import matcher as matching
+
+    second = encoding.Encoder(encoding.SECOND_NAME, encoding.SECOND_DIMENSIONS,
+                              encoding._load_e5)
+    read: list[str] = []
+    encode = second.encode
+    monkeypatch.setattr(second, "encode", lambda texts: read.extend(texts) or encode(texts))
+    matcher = Matcher.fit(PAIRS, shared_encoder(), second=second)
+    monkeypatch.setattr(matching, "EVERY_ENCODER_BELOW", 1)  # eighteen phrasings are many
+    written = "شو سعر الصرف"
+    question = normalize(written)
+    read.clear()
+    assert matcher.rank(question, written="ما هو سعر الصرف")[0].entry_id == "exchange-rate"
+    assert read == []
+    assert matcher.rank(question, written=written)[0].entry_id == "exchange-rate"
+    assert read == [encoding.sentence_text(written)] == ["ماذا سعر الصرف"]
+
+
 def test_coverage_and_boost_follow_the_questions_language() -> None:
     from dataclasses import replace
 
