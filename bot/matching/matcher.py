@@ -386,9 +386,9 @@ class Reading:
     whatever its coverage: the coverage does not change which entry leads), or one in
     dialect (see DIALECT_SENTENCE_WEIGHT), is read by all of them for its probabilities,
     with the sentence model's `weight` (BANKING77 with every phrasing: e5 then reads one
-    in-scope question in sixteen, where reading every question the words leave unsure
-    would be one in three); the second encoder's vector also tells its scope (see
-    Matcher._weighed), read once for both."""
+    in-scope question in ten, six in a hundred not in dialect, where reading every
+    question the words leave unsure would be one in three); the second encoder's vector
+    also tells its scope (see Matcher._weighed), read once for both."""
 
     def __init__(self, matcher: Matcher, text: str, vectors: list[Vectors],
                  margins: np.ndarray, doubtful: bool, weight: float) -> None:
