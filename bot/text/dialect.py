@@ -8,12 +8,13 @@ question words, time words, wanting, needing, being able, doing, waiting, negati
 stolen, lost, declined, deducted, withdrawn, blocked, sent, topped up, ordered, cancelled,
 stopped, added, taken, bought, shown, gone through, expired), living somewhere, and the
 everyday names of money, fees, balance, card, account, transfer, code, wallet, shop,
-phone, app, ATM, card terminal, limit, salary, refund, exchange rate, payment, pending,
-option, beneficiary and disposable (French loanwords in the Maghreb, written with پ, ڤ, گ
-or ط for t as often as not, English ones in the Gulf, the Levant and Egypt, some of two
-words: "توب اب", "دايركت ديبت"). The same names typed in English among Arabic words
-("التحويل failed", "الtop up") are read in Arabic too, but never in an English question.
-Other words stay as they are: the character n-grams and the sentence encoder cover them. A
+phone, app, system, product, ATM, card terminal, limit, salary, refund, exchange rate,
+payment, pending, option, beneficiary and disposable (French loanwords in the Maghreb,
+written with پ, ڤ, گ or ط for t as often as not, English ones in the Gulf, the Levant and
+Egypt, some of two words: "توب اب", "دايركت ديبت"). The same names typed in English
+among Arabic words ("التحويل failed", "الtop up") are read in Arabic too, but never in an
+English question. Other words stay as they are: the character n-grams and the sentence
+encoder cover them. A
 word is listed only where its dialect meaning is the usual one; a word with a common
 standard meaning of its own ("ايه" is "what" in Cairo and "yes" in Damascus, "ماشي" is
 "not" in Rabat and "fine" in Jerusalem) stays. Keys and values are in normalized spelling
@@ -72,7 +73,8 @@ _GROUPS = {
     "يمكن": "ينفع",
     "افعل": "اسوي نسوي ندير نديرو ناكتيفي نكتيفي",  # also "activate" (افعّل)
     "قمت": "درت",
-    "انتظر": "كنتسنا كنستنا نتسنا نستنا كانتسنا مستني مستنيه بستني استني",
+    "انتظر": "كنتسنا كنستنا نتسنا نستنا كانتسنا كنتسني نتسني كانتسني مستني مستنيه بستني "
+             "استني",
     "ينتظر": "كيتسني كيتسنا",
     "احصل": "نجيب",
     "استلم": "نتوصل كنتوصل استقبل",
@@ -317,8 +319,8 @@ _GROUPS = {
     "حسابي": "كونطي",
     "التحويل": "الفيرمون لفيرمون الفيرما الحواله الفيرمو لفيرمو الترانسفير الترانسفر الفيرمان",
     "تحويل": "فيرمون حواله فيرمو ترانسفير ترانسفر فيرمان virement",
-    "التحويلات": "الحوالات الترانسفيرات",
-    "تحويلات": "حوالات ترانسفيرات",
+    "التحويلات": "الحوالات الترانسفيرات الفيرمونات",
+    "تحويلات": "حوالات ترانسفيرات فيرمونات",
     "البنك": "البنكه لبنكه البانكه لابانك",
     "البنوك": "البانكات",
     "بنوك": "بانكات",
@@ -338,6 +340,11 @@ _GROUPS = {
               "guichet distributeur",
     "صراف": "كيشي كيشه ديستريبيتور مكينه بنكومات كاخيرو",
     "الصرافات": "الكيشيات الديستريبيتورات",
+    "صرافات": "كيشيات ديستريبيتورات",
+    "المنتج": "البرودوي",
+    "منتج": "برودوي",
+    "النظام": "السيستيم",
+    "نظام": "سيستيم",
     "جنيه": "ليبرا",
     "الهاتف": "الجوال الموبايل التيليفون التلفون التليفون البورطابل",
     "هاتفي": "جوالي موبايلي تيليفوني تلفوني تليفوني بورطابلي",

@@ -48,7 +48,7 @@ _SCRIPT_CHANGE = re.compile(rf"(?<=[ء-ي])(?=[{_LATIN}])|(?<=[{_LATIN}])(?=[ء-
 
 # Stored phrasings carry the normalized form of the version that wrote them; bump this when
 # normalize() changes so they are normalized again (see kb/store.py).
-NORMALIZE_VERSION = 20
+NORMALIZE_VERSION = 21
 
 
 def normalize(text: str) -> str:

@@ -133,6 +133,12 @@ def test_idempotent() -> None:
         ["كيفاش نفسخ الحساب", "كيف اغلق الحساب"],
         ["تشيف بيتعبى بروحه", "كيف بيتعبى وحده"],
         ["بغيت نبدل الكود", "اريد اغير الرمز"],  # Maghrebi "change", not "replace"
+        # "how long do I still have to wait", "which ATMs", "the transfers are declined",
+        # "the product does not work on your system": Maghrebi, standard
+        ["شحال باقي خاصني نتسنى", "كم باقي احتاج انتظر"],
+        ["شمن گيشيات", "اي صرافات"],
+        ["الفيرمونات كترفض", "التحويلات ترفض"],
+        ["البرودوي ماخدامش فالسيستيم ديالكم", "المنتج لا يعمل فالنظام خاصتكم"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
