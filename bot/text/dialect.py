@@ -14,11 +14,11 @@ written with پ, ڤ, گ or ط for t as often as not, English ones in the Gulf, t
 Egypt, some of two words: "توب اب", "دايركت ديبت"). The same names typed in English
 among Arabic words ("التحويل failed", "الtop up") are read in Arabic too, but never in an
 English question. Other words stay as they are: the character n-grams and the sentence
-encoder cover them. A
-word is listed only where its dialect meaning is the usual one; a word with a common
-standard meaning of its own ("ايه" is "what" in Cairo and "yes" in Damascus, "ماشي" is
-"not" in Rabat and "fine" in Jerusalem) stays. Keys and values are in normalized spelling
-(see normalize.py: ا for every alef, ه for taa marbuta, ي for alef maqsura, ك for gaf).
+encoder cover them. A word is listed only where its dialect meaning is the usual one; a
+word with a common standard meaning of its own ("ايه" is "what" in Cairo and "yes" in
+Damascus, "ماشي" is "not" in Rabat and "fine" in Jerusalem) stays. Keys and values are
+in normalized spelling (see normalize.py: ا for every alef, ه for taa marbuta, ي for alef
+maqsura, ك for gaf).
 
 Egyptian and Maghrebi negation wraps the verb: "ماوصلتش" (it did not arrive), "مبيشتغلش"
 (it does not work), "ما وصلتنيش"; such a word becomes "لا" and its verb, so it meets "لا
