@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bot.answering import Outcome, decide
-from bot.matching.encoder import shared_encoder
+from bot.matching.encoder import Encoder, shared_encoder
 from bot.matching.matcher import Matcher, StaleIndex
 from bot.matching.thresholds import Thresholds
 from bot.matching.vocabulary import Vocabulary
@@ -499,17 +499,25 @@ def test_a_question_in_dialect_weighs_its_meaning_more(monkeypatch) -> None:
     assert matcher.sentence_weight(dialect=True) == 0.6
 
 
-def test_a_question_in_dialect_is_read_by_every_encoder(monkeypatch) -> None:
-    """With many phrasings an entry, the second encoder reads a question in dialect that
-    the words leave unsure even where the first encoder's network is sure of it."""
+def _counting_second_encoder(monkeypatch: pytest.MonkeyPatch) -> tuple[Encoder, list[str]]:
+    """A second encoder of its own (not the shared one) and the texts it is asked to read."""
     from bot.matching import encoder as encoding
-    from bot.matching import matcher as matching
 
     second = encoding.Encoder(encoding.SECOND_NAME, encoding.SECOND_DIMENSIONS,
                               encoding._load_e5)
     read: list[str] = []
     encode = second.encode
     monkeypatch.setattr(second, "encode", lambda texts: read.extend(texts) or encode(texts))
+    return second, read
+
+
+def test_a_question_in_dialect_is_read_by_every_encoder(monkeypatch) -> None:
+    """With many phrasings an entry, the second encoder reads a question in dialect that
+    the words leave unsure even where the first encoder's network is sure of it."""
+    from bot.matching import encoder as encoding
+    from bot.matching import matcher as matching
+
+    second, read = _counting_second_encoder(monkeypatch)
     matcher = Matcher.fit(PAIRS, shared_encoder(), second=second)
     monkeypatch.setattr(matching, "EVERY_ENCODER_BELOW", 1)  # eighteen phrasings are many
     written = "شو سعر الصرف"
@@ -662,14 +670,9 @@ def test_a_large_knowledge_base_asks_the_second_encoder_only_in_doubt(monkeypatc
     few, every question the words leave unsure."""
     from dataclasses import replace
 
-    from bot.matching import encoder as encoding
     from bot.matching import matcher as matching
 
-    second = encoding.Encoder(encoding.SECOND_NAME, encoding.SECOND_DIMENSIONS,
-                              encoding._load_e5)
-    read: list[str] = []
-    encode = second.encode
-    monkeypatch.setattr(second, "encode", lambda texts: read.extend(texts) or encode(texts))
+    second, read = _counting_second_encoder(monkeypatch)
     matcher = Matcher.fit(PAIRS, shared_encoder(), second=second)
     assert matcher.sentence.names == [shared_encoder().name, second.name]
     assert matcher.sentence.near is second and len(matcher.sentence.nearby) == len(PAIRS)
