@@ -738,7 +738,8 @@ class Matcher:
                         for row in unsure]
                 every = len(self.owners) < EVERY_ENCODER_BELOW * len(self.entry_ids)
                 meant = self.sentence.encode(read, stop=None if every else 1)
-                weights = np.array([self.sentence_weight(dialects[row]) for row in unsure])
+                weights = np.array([self.sentence_weight(dialects[row]) for row in unsure],
+                                   dtype=np.float32)  # single precision, as the margins
                 probabilities[unsure] = self.meant_probabilities(margins[unsure], meant,
                                                                  weights[:, None])
                 more = not every and len(self.sentence.encoders) > 1
