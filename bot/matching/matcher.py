@@ -160,18 +160,28 @@ DIALECT_BOOST = 1.25
 EVERY_ENCODER_BELOW = 50
 MEANT_SURE = 0.4
 MEANT_SURE_LEAD = 0.1
-# A question in dialect (see normalize.shows_dialect) is read by every encoder the words
-# leave it unsure by, doubtful or not, and the sentence model weighs at least this much in
-# its probabilities (see classifier.SENTENCE_WEIGHTS): its words are often unknown to
-# knowledge written in standard Arabic, or spelt otherwise, so its n-grams tell less than
-# its meaning. BANKING77 with every phrasing, where the calibrated weight is 0.15: of
-# 6,800 Saudi, Palestinian and Moroccan questions written apart (616 of them translations
-# of Arabic validation questions), 77.9 % answered right, 78.2 % read by both encoders,
-# 78.7 % with this weight too (0.225: 78.8 %, 0.375: 78.6 %, 0.6: 77.8 %; the weight only
-# where the second encoder reads anyway: 78.2 %); Egyptian, the out-of-scope questions and
-# the Arabic validation file as before (94.6 to 94.7 %). With few phrasings an entry the
-# calibrated weight is higher already (0.6) and every encoder reads every unsure question.
+# A question in dialect (see normalize.shows_dialect) has the sentence model weigh at
+# least this much in its probabilities (see classifier.SENTENCE_WEIGHTS), and with many
+# phrasings an entry it is read by every encoder unless the first encoder's network is sure
+# of its entry by DIALECT_MEANT_SURE, DIALECT_MEANT_SURE_LEAD ahead (surer than MEANT_SURE):
+# its words are often unknown to knowledge written in standard Arabic, or spelt otherwise,
+# so its n-grams tell less than its meaning. BANKING77 with every phrasing, where the
+# calibrated weight is 0.15: of 6,800 Saudi, Palestinian and Moroccan questions written
+# apart (616 of them translations of Arabic validation questions), 77.9 % answered right,
+# 78.2 % read by both encoders whenever the words leave them unsure, 78.7 % with this
+# weight too (0.225: 78.8 %, 0.375: 78.6 %, 0.6: 77.8 %; the weight only where the second
+# encoder reads anyway: 78.2 %), the Arabic validation file 94.6 to 94.7 %. Reading all
+# those by e5 cost speed: 60 questions a second instead of 70 through bench's dialect
+# questions, and 120 instead of 200 through the Arabic validation file's Palestinian ones.
+# With the gate at 0.6 / 0.3, 78.5 % (0.5 / 0.3: 78.2 %, 0.7 / 0.4: 78.8 % for e5 reading
+# 63 % of bench's dialect questions): e5 reads 48 % of bench's dialect questions instead of
+# 66 % (79 a second, median 5.9 ms instead of 19 ms) and 12 % of the Palestinian
+# validation questions instead of 28 % (about 180 a second); the out-of-scope questions as
+# before. With few phrasings an entry the calibrated weight is higher already (0.6) and
+# every encoder reads every unsure question.
 DIALECT_SENTENCE_WEIGHT = 0.3
+DIALECT_MEANT_SURE = 0.6
+DIALECT_MEANT_SURE_LEAD = 0.3
 # Where entries have fewer phrasings than this on average, a third network reads the
 # second encoder's latent terms (see encoder.TERMS_NAME) and joins the mean. BANKING77
 # with ten phrasings an intent and language, three samples (English / Arabic): 84.3, 84.7,
@@ -377,14 +387,22 @@ def sure(confidences: np.ndarray, best_at: float = SURE, lead: float = SURE_LEAD
     return bool(best >= best_at and best - runner_up >= lead - ROUNDING)
 
 
+def meant_sure_bounds(dialect: bool) -> tuple[float, float]:
+    """How sure the first sentence network must be of a question's entry, and how far
+    ahead, for the second encoder to leave it alone: surer for a question in dialect
+    (see DIALECT_MEANT_SURE)."""
+    return (DIALECT_MEANT_SURE, DIALECT_MEANT_SURE_LEAD) if dialect else (MEANT_SURE,
+                                                                          MEANT_SURE_LEAD)
+
+
 class Reading:
     """A question as the sentence encoders read it: by the first encoder at once (by all of
     them where entries have few phrasings, see EVERY_ENCODER_BELOW); by the others, which
     cost most of a question's time (e5: 12 ms against 2), only when asked.
 
     A question the first encoder's network leaves `doubtful` (not `sure` of its entry,
-    whatever its coverage: the coverage does not change which entry leads), or one in
-    dialect (see DIALECT_SENTENCE_WEIGHT), is read by all of them for its probabilities,
+    whatever its coverage: the coverage does not change which entry leads; surer for one
+    in dialect, see DIALECT_SENTENCE_WEIGHT) is read by all of them for its probabilities,
     with the sentence model's `weight` (BANKING77 with every phrasing: e5 then reads one
     in-scope question in ten, six in a hundred not in dialect, where reading every
     question the words leave unsure would be one in three); the second encoder's vector
@@ -746,9 +764,9 @@ class Matcher:
                 for i, row in enumerate(unsure):
                     readings[row] = Reading(
                         self, read[i], [each[i:i + 1] for each in meant], margins[row],
-                        doubtful=more and (dialects[row] or not sure(
+                        doubtful=more and not sure(
                             confidence(probabilities[row], similarities[row], 1.0),
-                            MEANT_SURE, MEANT_SURE_LEAD)),
+                            *meant_sure_bounds(dialects[row])),
                         weight=float(weights[i]))
         ranked = []
         for row, cover in enumerate(covers):
