@@ -403,8 +403,8 @@ class Reading:
     A question the first encoder's network leaves `doubtful` (not `sure` of its entry,
     whatever its coverage: the coverage does not change which entry leads; surer for one
     in dialect, see DIALECT_SENTENCE_WEIGHT) is read by all of them for its probabilities,
-    with the sentence model's `weight` (BANKING77 with every phrasing: e5 then reads one
-    in-scope question in ten, six in a hundred not in dialect, where reading every
+    with the sentence model's `weight` (BANKING77 with every phrasing: e5 then reads seven
+    in-scope questions in a hundred, six of them not in dialect, where reading every
     question the words leave unsure would be one in three); the second encoder's vector
     also tells its scope (see Matcher._weighed), read once for both."""
 
