@@ -171,14 +171,13 @@ MEANT_SURE_LEAD = 0.1
 # 78.2 % read by both encoders whenever the words leave them unsure, 78.7 % with this
 # weight too (0.225: 78.8 %, 0.375: 78.6 %, 0.6: 77.8 %; the weight only where the second
 # encoder reads anyway: 78.2 %), the Arabic validation file 94.6 to 94.7 %. Reading all
-# those by e5 cost speed: 60 questions a second instead of 70 through bench's dialect
-# questions, and 120 instead of 200 through the Arabic validation file's Palestinian ones.
-# With the gate at 0.6 / 0.3, 78.5 % (0.5 / 0.3: 78.2 %, 0.7 / 0.4: 78.8 % for e5 reading
-# 63 % of bench's dialect questions): e5 reads 48 % of bench's dialect questions instead of
-# 66 % (79 a second, median 5.9 ms instead of 19 ms) and 12 % of the Palestinian
-# validation questions instead of 28 % (about 180 a second); the out-of-scope questions as
-# before. With few phrasings an entry the calibrated weight is higher already (0.6) and
-# every encoder reads every unsure question.
+# of those by e5 cost speed: 60 questions a second through bench's dialect questions (p50
+# 19 ms), about 120 through the Arabic validation file's rows in dialect. With the gate at
+# 0.6 / 0.3, 78.5 % (0.5 / 0.3: 78.2 %; 0.7 / 0.4: 78.8 %, e5 reading 63 % of bench's
+# dialect questions): e5 reads 48 % of bench's dialect questions instead of 66 % (79 a
+# second, p50 5.9 ms) and 12 % of the validation rows in dialect instead of 28 % (about
+# 180 a second); the out-of-scope questions as before. With few phrasings an entry the
+# calibrated weight is higher already (0.6) and every encoder reads every unsure question.
 DIALECT_SENTENCE_WEIGHT = 0.3
 DIALECT_MEANT_SURE = 0.6
 DIALECT_MEANT_SURE_LEAD = 0.3
