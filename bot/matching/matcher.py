@@ -25,7 +25,7 @@ in-scope accuracy, and the meaning keeps dialect questions in.
 Words first: a fully covered question whose words alone name an entry surely (see `sure`)
 is answered without encoding it, which halves the time of most in-scope questions; every
 other question is encoded and weighed with the sentence model, by the second encoder too
-where the first leaves it in doubt or the question is in dialect (see Reading).
+where the first leaves it in doubt, sooner for a question in dialect (see Reading).
 """
 
 from __future__ import annotations
@@ -389,7 +389,7 @@ def sure(confidences: np.ndarray, best_at: float = SURE, lead: float = SURE_LEAD
 def meant_sure_bounds(dialect: bool) -> tuple[float, float]:
     """How sure the first sentence network must be of a question's entry, and how far
     ahead, for the second encoder to leave it alone: surer for a question in dialect
-    (see DIALECT_MEANT_SURE)."""
+    (see DIALECT_SENTENCE_WEIGHT)."""
     return (DIALECT_MEANT_SURE, DIALECT_MEANT_SURE_LEAD) if dialect else (MEANT_SURE,
                                                                           MEANT_SURE_LEAD)
 
