@@ -15,7 +15,7 @@ import click
 import sqlite_utils
 
 from bot.answering import Answerer, Asker
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_env_file, load_settings
 from bot.kb.build import build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, write_import
 from bot.kb.sources import SourceError
@@ -72,6 +72,7 @@ def _encoding_bar(name: str, total: int) -> Iterator[Callable[[int], None]]:
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def cli(verbose: bool) -> None:
     """A bilingual (Arabic and English) Telegram bot answering from a knowledge base."""
+    load_env_file()
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

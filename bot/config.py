@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -23,7 +23,6 @@ class Settings:
     token: str | None = None
     api_base_url: str = TELEGRAM_API
     db_path: Path = Path(DEFAULT_DB)
-    admins: frozenset[int] = field(default_factory=frozenset)
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError that says how to get one."""
@@ -36,25 +35,18 @@ class Settings:
         return self.token
 
 
-def _admins(raw: str) -> frozenset[int]:
-    ids = set()
-    for part in raw.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if not part.lstrip("-").isdigit():
-            raise ConfigError(
-                f"FAQBOT_ADMINS must be comma-separated Telegram user ids; {part!r} is not one."
-            )
-        ids.add(int(part))
-    return frozenset(ids)
+def load_env_file() -> None:
+    """Fill what the environment lacks from `.env` in the working directory, before any
+    setting is read: the database, the encoders (FAQBOT_ENCODER) and their threads
+    (GOMP_SPINCOUNT) read theirs from the environment."""
+    load_dotenv(Path.cwd() / ".env", override=False)
 
 
-def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
-    """Read the settings; `.env` in the working directory fills what the environment lacks."""
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read the settings from `env`, by default the environment with `.env` (see
+    load_env_file)."""
     if env is None:
-        if dotenv:
-            load_dotenv(Path.cwd() / ".env", override=False)
+        load_env_file()
         env = dict(os.environ)
     base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API
     if not base_url.startswith(("http://", "https://")):
@@ -65,5 +57,4 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> 
         token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_base_url=base_url,
         db_path=Path(env.get("FAQBOT_DB", "").strip() or DEFAULT_DB),
-        admins=_admins(env.get("FAQBOT_ADMINS", "")),
     )

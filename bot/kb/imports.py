@@ -141,6 +141,8 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
     With `require_intent=False` an empty intent is kept (evaluation files mark questions
     the bot must decline that way).
     """
+    if not path.is_file():
+        raise ImportProblem(f"{path}: no such file")
     text = _decode(path)
     name = path.name
     delimiter = "\t" if path.suffix.lower() == ".tsv" or "\t" in text.split("\n", 1)[0] else ","

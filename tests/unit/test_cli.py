@@ -1,6 +1,7 @@
 """The command line, run in-process on real database files."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ CSV_OK = "intent,text\ncard_arrival,where is my card\ncard_arrival,my card has n
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
-    for name in ("TELEGRAM_BOT_TOKEN", "FAQBOT_DB", "TELEGRAM_API_BASE_URL", "FAQBOT_ADMINS"):
+    for name in ("TELEGRAM_BOT_TOKEN", "FAQBOT_DB", "TELEGRAM_API_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
 
     def invoke(*args: str):
@@ -35,6 +36,26 @@ def test_ask_builds_the_embedded_knowledge_on_first_use(run, tmp_path: Path) -> 
 def test_ask_in_english_with_arabic_indic_digits(run) -> None:
     result = run("ask", "--lang", "ar", "--digits", "arab", "how much did hive earn")
     assert "٩٣٫١ مليون دولار أمريكي" in result.output
+
+
+def test_a_dotenv_file_is_read_when_the_database_is_named(run, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`.env` holds settings besides the database's (the encoders', their threads'): they
+    reach the environment of every command, also one given --db."""
+    monkeypatch.delenv("FAQBOT_ENCODER", raising=False)
+    (tmp_path / ".env").write_text("FAQBOT_ENCODER=off\n")
+    try:
+        result = run("eval", "missing.csv", "--db", "other.db")
+        assert result.exit_code == 1
+        assert os.environ.get("FAQBOT_ENCODER") == "off"
+    finally:
+        os.environ.pop("FAQBOT_ENCODER", None)
+
+
+def test_eval_of_a_file_that_is_not_there_says_so(run) -> None:
+    result = run("eval", "questions.csv", "--db", "other.db")
+    assert result.exit_code == 1
+    assert result.output == "Error: questions.csv: no such file\n"
 
 
 def test_run_without_a_token_explains(run) -> None:

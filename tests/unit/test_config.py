@@ -11,7 +11,6 @@ def test_defaults() -> None:
     settings = load_settings({})
     assert settings.api_base_url == TELEGRAM_API
     assert settings.db_path == Path("faqbot.db")
-    assert settings.admins == frozenset()
     assert settings.token is None
 
 
@@ -20,12 +19,10 @@ def test_values() -> None:
         "TELEGRAM_BOT_TOKEN": " 123:abc ",
         "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
         "FAQBOT_DB": "/srv/kb.db",
-        "FAQBOT_ADMINS": "12, 34,,56",
     })
     assert settings.require_token() == "123:abc"
     assert settings.api_base_url == "http://127.0.0.1:8081/bot"
     assert settings.db_path == Path("/srv/kb.db")
-    assert settings.admins == {12, 34, 56}
 
 
 def test_missing_token_says_how_to_get_one() -> None:
@@ -36,7 +33,6 @@ def test_missing_token_says_how_to_get_one() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"FAQBOT_ADMINS": "12,bob"}, "'bob' is not one"),
         ({"TELEGRAM_API_BASE_URL": "127.0.0.1:8081"}, "must start with http"),
     ],
 )
