@@ -76,16 +76,16 @@ def few(rows: list[tuple[str, str]], per_intent: int, seed: int) -> list[tuple[s
 NEAR_PARAPHRASE = 0.55
 
 
-def without_near_paraphrases(train: list[tuple[str, str]], questions: list[LabelledQuestion],
-                             bound: float = NEAR_PARAPHRASE) -> list[tuple[str, str]]:
-    """The train rows whose word TF-IDF cosine with every question is below `bound`."""
+def without_near_paraphrases(train: list[tuple[str, str]],
+                             questions: list[LabelledQuestion]) -> list[tuple[str, str]]:
+    """The train rows whose word TF-IDF cosine with every question is below NEAR_PARAPHRASE."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = [normalize(text) for _, text in train]
     asked = [normalize(question.text) for question in questions]
     words = TfidfVectorizer(token_pattern=r"(?u)\b\w+\b").fit(texts + asked)
     nearest = (words.transform(asked) @ words.transform(texts).T).max(axis=0).toarray().ravel()
-    return [row for row, near in zip(train, nearest, strict=True) if near < bound]
+    return [row for row, near in zip(train, nearest, strict=True) if near < NEAR_PARAPHRASE]
 
 
 def write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:

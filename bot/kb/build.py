@@ -31,7 +31,7 @@ def now() -> str:
 def write_knowledge(db: sqlite_utils.Database, knowledge: Knowledge) -> dict[str, int]:
     """Replace the curated entries and summaries with `knowledge` in one transaction.
 
-    Entries that came from elsewhere (imports, admin edits) are kept; so are users and the
+    Entries that came from elsewhere (`faqbot kb import`) are kept; so are users and the
     question log. Returns counts of what was written.
     """
     stamp = now()

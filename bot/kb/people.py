@@ -20,7 +20,8 @@ def choose(db: sqlite_utils.Database, user_id: int, **choice: str | None) -> Non
 
 def record_question(db: sqlite_utils.Database, *, text: str, lang: str, chat_type: str,
                     outcome: str, entry_id: str | None, score: float) -> None:
-    """Log a question with what the bot did, for statistics and the unanswered inbox."""
+    """Log a question with what the bot did (its text, language, outcome, entry and
+    score), so that what the bot could not answer can be read back from the database."""
     db["questions"].insert({
         "asked_at": now(), "chat_type": chat_type, "lang": lang, "text": text[:4096],
         "outcome": outcome, "entry_id": entry_id, "score": round(score, 4),

@@ -104,7 +104,7 @@ def m005_phrasing_vectors_by_reading(db: sqlite_utils.Database) -> None:
 def connect(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path` with the schema up to date.
 
-    WAL lets the bot read while an admin command writes; the busy timeout makes a second
+    WAL lets the bot read while `faqbot kb` writes; the busy timeout makes a second
     writer wait instead of failing; foreign keys keep phrasings from outliving entries.
     """
     path = Path(path)

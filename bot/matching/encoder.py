@@ -259,8 +259,8 @@ def shared_encoder() -> Encoder:
 
 
 def second_encoder() -> Encoder:
-    """The process's second encoder; it loads when first used (a tenth of a second), since
-    most knowledge bases large enough to make loading worth overlapping never use it."""
+    """The process's second encoder; it loads when first used (a tenth of a second, too
+    little to be worth loading in the background as the first encoder is)."""
     return _shared_one(SECOND_NAME, SECOND_DIMENSIONS, _load_e5)
 
 

@@ -112,9 +112,8 @@ def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
 SWEEP = tuple(round(0.2 + 0.025 * i, 3) for i in range(31))
 
 
-def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion],
-          answer_thresholds: Iterable[float] = SWEEP) -> list[dict]:
-    """What evaluate() would report at other answer thresholds, and at the current one:
+def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion]) -> list[dict]:
+    """What evaluate() would report at the SWEEP answer thresholds and at the current one:
     each question is ranked once, then decided at every threshold (suggest stays as far
     below answer as it is now, the margin stays as it is)."""
     current = answerer.thresholds
@@ -123,7 +122,7 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion],
                                                 written=written_question(q.text)))
               for q in questions]
     rows = []
-    for answer in sorted({*answer_thresholds, current.answer}):
+    for answer in sorted({*SWEEP, current.answer}):
         limits = Thresholds(answer=answer, suggest=max(0.0, answer - gap), margin=current.margin)
         counts = Counter()
         for question, candidates in ranked:

@@ -1,7 +1,7 @@
 """The matcher index is derived data: built once per knowledge version and kept in the database.
 
 A restart with unchanged knowledge loads the stored index instead of learning it again.
-When a few entries changed (an import of one intent, an admin's edit), only those entries
+When a few entries changed (an import of one intent, say), only those entries
 are brought up to date; when many have changed since the last full build, or the stored
 index is missing, the whole index is learned again.
 """

@@ -139,15 +139,14 @@ async def prepare(application: Application) -> None:
 
 def build_application(*, token: str, base_url: str, db: sqlite_utils.Database,
                       answerer: Answerer | None = None, base_file_url: str | None = None,
-                      rate_limit: bool = True) -> Application:
+                      ) -> Application:
     """An Application talking to the Bot API at `base_url`, ready to poll or take webhooks;
     without an `answerer`, one over `db` is made when it starts (see prepare)."""
     builder = ApplicationBuilder().token(token).base_url(base_url)
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
-    if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
-    application = builder.post_init(prepare).build()
+    application = (builder.rate_limiter(AIORateLimiter(max_retries=2))
+                   .post_init(prepare).build())
     application.bot_data.update(db=db, answerer=answerer)
     add_handlers(application)
     return application

@@ -72,13 +72,11 @@ async def _serve(application, stop: asyncio.Event) -> None:
         await application.stop()
 
 
-def run_console(db: sqlite_utils.Database, *, stdin: TextIO | None = None,
-                stdout: TextIO | None = None) -> None:
+def run_console(db: sqlite_utils.Database) -> None:
     """Run the bot against a local Bot API and relay the terminal to it until EOF or /quit."""
     import sys
 
-    stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
+    stdin, stdout = sys.stdin, sys.stdout
     token = f"{secrets.randbelow(10**9)}:console-{secrets.token_hex(8)}"
     locale = (os.environ.get("LANG") or "en").split(".")[0].replace("_", "-")
     with LoopbackBotAPI(token, bot_username="faqbot", bot_first_name="FAQ bot") as api:

@@ -47,7 +47,8 @@ def digits_keyboard(auto_label: str) -> InlineKeyboardMarkup:
 
 
 def parse(data: str | None) -> tuple[str, list[str]]:
-    """Split callback data into its action and arguments ("", []) if it is not ours."""
+    """Split callback data into its action and arguments (("", []) for none); an action
+    no handler knows is left to the handlers' patterns to ignore."""
     if not data:
         return "", []
     action, *args = data.split(":")

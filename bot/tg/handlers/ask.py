@@ -116,7 +116,7 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def choice_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A "did you mean" button: answer the chosen entry in place of the suggestion."""
+    """A "did you mean" button: answer the chosen entry, in a message of its own."""
     query = update.callback_query
     _, args = keyboards.parse(query.data)
     asker = asker_for(update, context)
