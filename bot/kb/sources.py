@@ -6,6 +6,7 @@ made it can find it, and every problem is reported at once rather than one per r
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,8 +207,10 @@ class _Reader:
 
     def fact(self, file: str, node: _Node, where: str) -> Fact | None:
         value = node.get("value")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.problem(file, node, "value", f"{where}.value", "must be a number")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+            # .inf, .nan and numbers past a float's range would pass here and break every
+            # answer that quotes them.
+            self.problem(file, node, "value", f"{where}.value", "must be a finite number")
             return None
         unit = self.text(file, node, "unit", where, required=False)
         currency = self.text(file, node, "currency", where, required=False)
@@ -339,3 +342,11 @@ def read_sources(folder: Path | None = None) -> Knowledge:
     if reader.problems:
         raise SourceError(reader.problems)
     return reader.knowledge
+
+
+def _finite(value: int | float) -> bool:
+    """Whether a number is finite once stored as a float."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False

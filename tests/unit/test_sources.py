@@ -70,6 +70,16 @@ def test_bad_unit_and_value(sources: Path) -> None:
     assert (value_line, "must") in found
 
 
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan", "1" + "0" * 400])
+def test_a_fact_value_no_answer_could_quote_is_refused(sources: Path, value: str) -> None:
+    line = _break(sources / "facts.yaml", "value: 14", f"value: {value}")
+    with pytest.raises(SourceError) as caught:
+        read_sources(sources)
+    # Answers that quote the fact then name no fact: reported too.
+    assert caught.value.problems[0].line == line
+    assert caught.value.problems[0].message == "must be a finite number"
+
+
 def test_yaml_syntax_error_has_a_line(sources: Path) -> None:
     path = sources / "summaries.yaml"
     path.write_text("summaries:\n  - id: x\n    en: [unclosed\n", encoding="utf-8")
