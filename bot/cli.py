@@ -37,9 +37,21 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
+def _connect(db_path: Path | None) -> sqlite_utils.Database:
+    """The database at `db_path` (by default the settings'), or a message saying why its
+    file cannot be opened or made (a folder in its path is a file, or cannot be made)."""
+    path = db_path or _settings().db_path
+    try:
+        return connect(path)
+    except OSError as exc:
+        raise click.ClickException(
+            f"the database {path} could not be opened: {exc.strerror or exc}. Point --db or "
+            "FAQBOT_DB at a file in a folder you can write to.") from None
+
+
 def open_db(db_path: Path | None) -> sqlite_utils.Database:
     """The knowledge base, compiled from the embedded sources on first use."""
-    db = connect(db_path or _settings().db_path)
+    db = _connect(db_path)
     try:
         ensure_built(db)
     except SourceError as exc:
@@ -72,7 +84,10 @@ def _encoding_bar(name: str, total: int) -> Iterator[Callable[[int], None]]:
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def cli(verbose: bool) -> None:
     """A bilingual (Arabic and English) Telegram bot answering from a knowledge base."""
-    load_env_file()
+    try:
+        load_env_file()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -107,7 +122,7 @@ def kb() -> None:
 @db_option
 def kb_build(sources: Path | None, db_path: Path | None) -> None:
     """Compile the YAML sources into the database; on any error, change nothing."""
-    db = connect(db_path or _settings().db_path)
+    db = _connect(db_path)
     try:
         counts = build(db, sources)
     except SourceError as exc:
@@ -129,7 +144,7 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
     Rows with the same intent form one entry. Any problem stops the import before anything
     is written.
     """
-    db = connect(db_path or _settings().db_path)
+    db = _connect(db_path)
     try:
         plan = plan_import(file, skip_duplicates=skip_duplicates)
     except ImportProblem as exc:

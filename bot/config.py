@@ -39,7 +39,11 @@ def load_env_file() -> None:
     """Fill what the environment lacks from `.env` in the working directory, before any
     setting is read: the database, the encoders (FAQBOT_ENCODER) and their threads
     (GOMP_SPINCOUNT) read theirs from the environment."""
-    load_dotenv(Path.cwd() / ".env", override=False)
+    try:
+        load_dotenv(Path.cwd() / ".env", override=False)
+    except UnicodeDecodeError:
+        raise ConfigError(".env in this folder is not UTF-8 text: save it as UTF-8, one "
+                          "NAME=value a line.") from None
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

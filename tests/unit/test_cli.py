@@ -52,6 +52,24 @@ def test_a_dotenv_file_is_read_when_the_database_is_named(run, tmp_path: Path,
         os.environ.pop("FAQBOT_ENCODER", None)
 
 
+def test_a_dotenv_file_that_is_not_utf8_is_named(run, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes("FAQBOT_DB=kb.db\n".encode("utf-16"))
+    result = run("eval", "questions.csv")
+    assert result.exit_code == 1
+    assert result.output == ("Error: .env in this folder is not UTF-8 text: save it as "
+                             "UTF-8, one NAME=value a line.\n")
+
+
+@pytest.mark.parametrize("where", ["file.db/kb.db", "/proc/faqbot/kb.db"])
+def test_a_database_that_cannot_be_made_is_named(run, tmp_path: Path, where: str) -> None:
+    (tmp_path / "file.db").write_text("not a folder")
+    result = run("ask", "hi", "--db", where)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: the database {where} could not be opened: ")
+    assert result.output.endswith("Point --db or FAQBOT_DB at a file in a folder you can "
+                                  "write to.\n")
+
+
 def test_eval_of_a_file_that_is_not_there_says_so(run) -> None:
     result = run("eval", "questions.csv", "--db", "other.db")
     assert result.exit_code == 1
