@@ -296,6 +296,10 @@ def _load(path: Path, reader: _Reader) -> Any:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except UnicodeDecodeError as exc:
         reader.problems.append(Problem(name, 0, "file", f"is not UTF-8 text ({exc.reason})"))
+    except OSError as exc:  # a folder by that name, a file that cannot be read
+        reader.problems.append(Problem(name, 0, "file", f"cannot be read ({exc.strerror})"))
+    except RecursionError:
+        reader.problems.append(Problem(name, 0, "yaml", "nested too deeply to be read"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0

@@ -80,6 +80,17 @@ def test_a_fact_value_no_answer_could_quote_is_refused(sources: Path, value: str
     assert caught.value.problems[0].message == "must be a finite number"
 
 
+def test_a_source_that_cannot_be_read_is_named(sources: Path) -> None:
+    (sources / "faq.yaml").unlink()
+    (sources / "faq.yaml").mkdir()
+    (sources / "summaries.yaml").write_text("[" * 20_000, encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        read_sources(sources)
+    assert [str(p) for p in caught.value.problems[:2]] == [
+        "faq.yaml:0: file: cannot be read (Is a directory)",
+        "summaries.yaml:0: yaml: nested too deeply to be read"]
+
+
 def test_yaml_syntax_error_has_a_line(sources: Path) -> None:
     path = sources / "summaries.yaml"
     path.write_text("summaries:\n  - id: x\n    en: [unclosed\n", encoding="utf-8")
