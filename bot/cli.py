@@ -170,7 +170,7 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
 @click.option("--answer", type=click.FloatRange(0, 1), help="Confidence needed to answer.")
 @click.option("--suggest", type=click.FloatRange(0, 1),
               help="Confidence needed to offer a choice in \"did you mean\".")
-@click.option("--margin", type=click.FloatRange(0, 1),
+@click.option("--margin", type=click.FloatRange(0, 1, max_open=True),
               help="Lead over the runner-up needed to answer without asking.")
 @click.option("--reset", is_flag=True, help="Back to the built-in defaults.")
 @db_option

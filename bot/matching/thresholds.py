@@ -54,7 +54,10 @@ def thresholds_from(values: dict) -> Thresholds:
 def check_thresholds(thresholds: Thresholds) -> None:
     """ValueError unless 0 <= suggest <= answer <= 1 and 0 <= margin < 1."""
     if not 0 <= thresholds.suggest <= thresholds.answer <= 1 or not 0 <= thresholds.margin < 1:
-        raise ValueError("thresholds must satisfy 0 <= suggest <= answer <= 1 and 0 <= margin < 1")
+        raise ValueError(
+            "thresholds must satisfy 0 <= suggest <= answer <= 1 and 0 <= margin < 1, and "
+            f"these would be answer {thresholds.answer:g}, suggest {thresholds.suggest:g}, "
+            f"margin {thresholds.margin:g}")
 
 
 def save_thresholds(db: sqlite_utils.Database, thresholds: Thresholds) -> None:

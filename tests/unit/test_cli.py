@@ -205,7 +205,11 @@ def test_thresholds_are_stored_and_checked(run) -> None:
         "answer 0.700, suggest 0.620, margin 0.050\n")
     refused = run("kb", "thresholds", "--db", "kb.db", "--suggest", "0.9")
     assert refused.exit_code == 1
-    assert "suggest <= answer" in refused.output
+    assert refused.output == (
+        "Error: thresholds must satisfy 0 <= suggest <= answer <= 1 and 0 <= margin < 1, "
+        "and these would be answer 0.7, suggest 0.9, margin 0.05\n")
+    refused = run("kb", "thresholds", "--db", "kb.db", "--margin", "1")
+    assert refused.exit_code == 2 and "0<=x<1" in refused.output
     assert run("kb", "thresholds", "--db", "kb.db", "--reset").output == (
         "answer 0.300, suggest 0.290, margin 0.020\n")
 
