@@ -72,6 +72,12 @@ async def _serve(application, stop: asyncio.Event) -> None:
         await application.stop()
 
 
+def _readable(line: str) -> str:
+    """A line of the terminal with what was not UTF-8 (read as lone surrogates) shown as
+    U+FFFD: the Bot API carries only valid text."""
+    return line.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def run_console(db: sqlite_utils.Database) -> None:
     """Run the bot against a local Bot API and relay the terminal to it until EOF or /quit."""
     import sys
@@ -97,7 +103,7 @@ def run_console(db: sqlite_utils.Database) -> None:
         api.send_text(chat, user, "/start")
         console.wait_for_reply()
         for line in stdin:
-            line = line.strip()
+            line = _readable(line).strip()
             if line in ("/quit", "/exit"):
                 break
             if not line:

@@ -284,6 +284,19 @@ def test_a_file_that_is_not_a_database_gets_a_sentence(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_the_console_answers_after_a_line_that_is_not_utf8(fresh_db_path: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--db", str(fresh_db_path)],
+        input=b"\xff\xfe hello\nhow much did hive earn\n/quit\n", capture_output=True,
+        cwd=fresh_db_path.parent, timeout=300)
+    assert result.returncode == 0
+    assert "93.1 million US dollars" in result.stdout.decode()
+    assert b"Traceback" not in result.stderr
+
+
 def test_sweep_reports_what_eval_gives_at_each_threshold(run, tmp_path: Path) -> None:
     (tmp_path / "train.csv").write_text(CSV_OK, encoding="utf-8")
     run("kb", "import", "train.csv", "--db", "kb.db")
