@@ -235,7 +235,7 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
         db_path: Path | None) -> None:
     """Run the bot: long polling, or a webhook server with --webhook-url."""
     from telegram import Update
-    from telegram.error import InvalidToken
+    from telegram.error import InvalidToken, TelegramError
 
     from bot.tg.app import build_application, protect_logs, webhook_path
 
@@ -264,6 +264,10 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
         raise click.ClickException(
             "the Bot API refused TELEGRAM_BOT_TOKEN: check it with @BotFather "
             "(and TELEGRAM_API_BASE_URL, if you set it).") from None
+    except TelegramError as exc:  # out of reach, or not a Bot API
+        raise click.ClickException(
+            f"the Bot API at {settings.api_base_url} could not be used ({exc}): check the "
+            "network, and TELEGRAM_API_BASE_URL if you set it.") from None
 
 
 @cli.command()

@@ -51,12 +51,25 @@ class RedactToken(logging.Filter):
         return True
 
 
+class BriefBootstrap(logging.Filter):
+    """Logs a failed start (python-telegram-bot's bootstrap: the token refused, the Bot API
+    out of reach) without its traceback: `faqbot run` then says what went wrong in one
+    line, and the traceback, a hundred lines of httpx, tells an operator nothing more."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram.ext") and record.getMessage().startswith(
+                "Network Retry Loop (Bootstrap"):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def protect_logs(token: str) -> None:
-    """Install the token filter on every handler of the root logger and quiet httpx."""
+    """Install the token filter and the brief bootstrap failure on every handler of the
+    root logger, and quiet httpx."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    redact = RedactToken(token)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+        handler.addFilter(RedactToken(token))
+        handler.addFilter(BriefBootstrap())
 
 
 def command_menu(lang: str, *, group: bool) -> list[BotCommand]:

@@ -55,3 +55,23 @@ async def test_a_refused_token_is_explained_before_the_index_is_learned(tmp_path
     assert "the Bot API refused TELEGRAM_BOT_TOKEN" in result.stderr
     assert wrong not in result.stdout + result.stderr  # nor in the tracebacks PTB logs
     assert result.stderr.rstrip().endswith("(and TELEGRAM_API_BASE_URL, if you set it).")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bot_api_out_of_reach_is_told_in_a_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once it is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}/bot"
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url,
+           "FAQBOT_DB": str(tmp_path / "kb.db")}
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=REFUSED)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1] == (
+        f"Error: the Bot API at {base_url} could not be used (httpx.ConnectError: All "
+        "connection attempts failed): check the network, and TELEGRAM_API_BASE_URL if you "
+        "set it.")
