@@ -203,10 +203,20 @@ def read_yaml(path: Path) -> list[Phrasing]:
         entries = read_entries_file(path)
     except SourceError as exc:
         raise ImportProblem(str(exc)) from None
+    if not entries:
+        raise ImportProblem(f"{path.name}: no entries to import")
     phrasings = []
     for entry in entries:
         for lang, wording in entry.wordings.items():
+            if len(wording.answer) > MAX_ANSWER:  # the limits a CSV import keeps
+                raise ImportProblem(
+                    f"{path.name}: entry {entry.id}: the {lang} answer is "
+                    f"{len(wording.answer):,} characters long; at most {MAX_ANSWER:,}")
             for text in (wording.title, *wording.phrasings):
+                if len(text) > MAX_TEXT:
+                    raise ImportProblem(
+                        f"{path.name}: entry {entry.id}: a phrasing is {len(text):,} "
+                        f"characters long; a phrasing may have at most {MAX_TEXT:,}")
                 phrasings.append(Phrasing(0, entry.id, text, lang, wording.answer))
     return phrasings
 

@@ -182,6 +182,25 @@ def test_bad_imports_change_nothing(run, tmp_path: Path, content: bytes, message
     assert again.output == "0 new entries, 0 new phrasings\n"
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("entries: []\n", "train.yaml: no entries to import"),
+     ("entries:\n  - id: card\n    source: the card terms\n"
+      "    ar:\n      question: أين بطاقتي\n      answer: في الطريق.\n"
+      "      phrasings:\n        - متى تصل بطاقتي\n"
+      "    en:\n      question: where is my card\n      answer: On its way.\n"
+      "      phrasings:\n        - " + "y" * 5000 + "\n",
+      "train.yaml: entry card: a phrasing is 5,000 characters long; a phrasing may have at "
+      "most 4,096")],
+)
+def test_bad_yaml_imports_are_refused_as_csv_ones_are(run, tmp_path: Path, content: str,
+                                                     message: str) -> None:
+    (tmp_path / "train.yaml").write_text(content, encoding="utf-8")
+    result = run("kb", "import", "train.yaml", "--db", "kb.db")
+    assert result.exit_code == 1
+    assert message in result.output and "Nothing was imported." in result.output
+
+
 def test_qna_maker_tsv(run, tmp_path: Path) -> None:
     (tmp_path / "qna.tsv").write_text(
         "Question\tAnswer\tSource\tMetadata\n"
