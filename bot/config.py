@@ -47,10 +47,9 @@ def load_env_file() -> None:
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Read the settings from `env`, by default the environment with `.env` (see
-    load_env_file)."""
+    """Read the settings from `env`, by default the environment (which the command line
+    has filled from `.env` first, see load_env_file)."""
     if env is None:
-        load_env_file()
         env = dict(os.environ)
     base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API
     if not base_url.startswith(("http://", "https://")):

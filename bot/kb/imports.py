@@ -141,8 +141,7 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
     With `require_intent=False` an empty intent is kept (evaluation files mark questions
     the bot must decline that way).
     """
-    if not path.is_file():
-        raise ImportProblem(f"{path}: no such file")
+    _check_file(path)
     text = _decode(path)
     name = path.name
     delimiter = "\t" if path.suffix.lower() == ".tsv" or "\t" in text.split("\n", 1)[0] else ","
@@ -181,12 +180,7 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
             raise ImportProblem(f"{name}:{line}: the {what} is empty")
         if not question:
             raise ImportProblem(f"{name}:{line}: the text is empty")
-        if len(question) > MAX_TEXT:
-            raise ImportProblem(f"{name}:{line}: the text is {len(question):,} characters long; "
-                               f"a phrasing may have at most {MAX_TEXT:,}")
-        if answer and len(answer) > MAX_ANSWER:
-            raise ImportProblem(f"{name}:{line}: the answer is {len(answer):,} characters long; "
-                               f"at most {MAX_ANSWER:,}")
+        _check_lengths(f"{name}:{line}", question, answer)
         lang = row[lang_at].strip().lower()[:2] if lang_at is not None else None
         if lang and lang not in LANGUAGES:
             raise ImportProblem(f"{name}:{line}: language {row[lang_at]!r} is not ar or en")
@@ -197,8 +191,26 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
     return phrasings
 
 
+def _check_lengths(where: str, text: str, answer: str | None) -> None:
+    """The limits every import keeps, told at `where`: MAX_TEXT characters a phrasing,
+    MAX_ANSWER an answer."""
+    if len(text) > MAX_TEXT:
+        raise ImportProblem(f"{where}: the text is {len(text):,} characters long; "
+                           f"a phrasing may have at most {MAX_TEXT:,}")
+    if answer and len(answer) > MAX_ANSWER:
+        raise ImportProblem(f"{where}: the answer is {len(answer):,} characters long; "
+                           f"at most {MAX_ANSWER:,}")
+
+
+def _check_file(path: Path) -> None:
+    """ImportProblem unless `path` is a file (an import's or an evaluation's)."""
+    if not path.is_file():
+        raise ImportProblem(f"{path}: no such file")
+
+
 def read_yaml(path: Path) -> list[Phrasing]:
     """Read entries in the project's own YAML shape (a faq.yaml-like file)."""
+    _check_file(path)
     try:
         entries = read_entries_file(path)
     except SourceError as exc:
@@ -208,23 +220,14 @@ def read_yaml(path: Path) -> list[Phrasing]:
     phrasings = []
     for entry in entries:
         for lang, wording in entry.wordings.items():
-            if len(wording.answer) > MAX_ANSWER:  # the limits a CSV import keeps
-                raise ImportProblem(
-                    f"{path.name}: entry {entry.id}: the {lang} answer is "
-                    f"{len(wording.answer):,} characters long; at most {MAX_ANSWER:,}")
             for text in (wording.title, *wording.phrasings):
-                if len(text) > MAX_TEXT:
-                    raise ImportProblem(
-                        f"{path.name}: entry {entry.id}: a phrasing is {len(text):,} "
-                        f"characters long; a phrasing may have at most {MAX_TEXT:,}")
+                _check_lengths(f"{path.name}: entry {entry.id} ({lang})", text, wording.answer)
                 phrasings.append(Phrasing(0, entry.id, text, lang, wording.answer))
     return phrasings
 
 
 def plan_import(path: Path, *, skip_duplicates: bool = False) -> ImportPlan:
     """Read and check a file; raise ImportProblem on the first problem."""
-    if not path.is_file():
-        raise ImportProblem(f"{path}: no such file")
     phrasings = read_yaml(path) if path.suffix.lower() in (".yaml", ".yml") else read_table(path)
     plan = ImportPlan(source=path.name)
     table = path.suffix.lower() not in (".yaml", ".yml") and not phrasings[0].by_answer

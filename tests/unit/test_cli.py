@@ -190,8 +190,8 @@ def test_bad_imports_change_nothing(run, tmp_path: Path, content: bytes, message
       "      phrasings:\n        - متى تصل بطاقتي\n"
       "    en:\n      question: where is my card\n      answer: On its way.\n"
       "      phrasings:\n        - " + "y" * 5000 + "\n",
-      "train.yaml: entry card: a phrasing is 5,000 characters long; a phrasing may have at "
-      "most 4,096")],
+      "train.yaml: entry card (en): the text is 5,000 characters long; a phrasing may have "
+      "at most 4,096")],
 )
 def test_bad_yaml_imports_are_refused_as_csv_ones_are(run, tmp_path: Path, content: str,
                                                      message: str) -> None:
