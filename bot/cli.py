@@ -228,7 +228,8 @@ def eval_command(file: Path, as_json: bool, sweep: bool, db_path: Path | None) -
 @cli.command()
 @click.option("--webhook-url", help="Public HTTPS URL Telegram should post updates to.")
 @click.option("--listen", default="0.0.0.0", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=8443, show_default=True, help="Webhook port.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8443, show_default=True,
+              help="Webhook port.")
 @click.option("--secret-token", help="Secret Telegram sends in each webhook request header.")
 @db_option
 def run(webhook_url: str | None, listen: str, port: int, secret_token: str | None,

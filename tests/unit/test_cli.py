@@ -83,6 +83,14 @@ def test_run_without_a_token_explains(run) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("port", ["-1", "0", "70000"])
+def test_a_webhook_port_out_of_range_is_refused(run, port: str) -> None:
+    result = run("run", "--webhook-url", "https://example.org/hook", "--port", port)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--port': {port} is not in the range 1<=x<=65535.")
+
+
 def test_build_reports_broken_sources(run, tmp_path: Path) -> None:
     sources = tmp_path / "src"
     sources.mkdir()
