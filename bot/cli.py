@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import secrets
 import sqlite3
@@ -245,6 +246,8 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
         token = settings.require_token()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    if webhook_url:
+        _check_webhook_port(listen, port)
     if not logging.getLogger().isEnabledFor(logging.INFO):
         logging.getLogger().setLevel(logging.INFO)
     protect_logs(token)
@@ -269,6 +272,29 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
         raise click.ClickException(
             f"the Bot API at {settings.api_base_url} could not be used ({exc}): check the "
             "network, and TELEGRAM_API_BASE_URL if you set it.") from None
+
+
+def _check_webhook_port(listen: str, port: int) -> None:
+    """Bind the webhook's address for a moment before the Bot API is asked anything: a port
+    in use (often by this bot, already running) is told in one line, instead of a traceback
+    after setWebhook has given Telegram a new secret that the running bot would refuse."""
+    from tornado.netutil import bind_sockets  # what python-telegram-bot's server binds with
+
+    try:
+        sockets = bind_sockets(port, listen)
+    except OSError as exc:
+        raise _cannot_listen(listen, port, exc) from None
+    for sock in sockets:
+        sock.close()
+
+
+def _cannot_listen(listen: str, port: int, exc: OSError) -> click.ClickException:
+    """The one line for a webhook address that cannot be bound (in use, not allowed, or
+    not an address of this machine)."""
+    in_use = ", or stop what uses that port" if exc.errno == errno.EADDRINUSE else ""
+    return click.ClickException(
+        f"the webhook cannot listen on {listen}:{port}: {exc.strerror or exc}. Choose another "
+        f"--port or --listen{in_use}.")
 
 
 @cli.command()

@@ -75,3 +75,27 @@ def test_a_bot_api_out_of_reach_is_told_in_a_line(tmp_path: Path) -> None:
         f"Error: the Bot API at {base_url} could not be used (httpx.ConnectError: All "
         "connection attempts failed): check the network, and TELEGRAM_API_BASE_URL if you "
         "set it.")
+
+
+def test_a_webhook_port_in_use_is_told_in_a_line_before_telegram_is_asked(
+        tmp_path: Path, fresh_db_path: Path) -> None:
+    """A port in use is often this bot, already running: setWebhook with another secret
+    would make Telegram's updates to it refused, so nothing is asked of the Bot API."""
+    import socket
+
+    with LoopbackBotAPI(TOKEN, bot_username="faq_test_bot") as api, socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN,
+               "TELEGRAM_API_BASE_URL": api.base_url, "FAQBOT_DB": str(fresh_db_path)}
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run", "--webhook-url", "https://bot.example.org/hook",
+             "--listen", "127.0.0.1", "--port", str(port)],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=STARTING)
+        assert api.calls() == []
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1] == (
+        f"Error: the webhook cannot listen on 127.0.0.1:{port}: Address already in use. "
+        "Choose another --port or --listen, or stop what uses that port.")
