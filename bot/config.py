@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -51,13 +52,33 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     has filled from `.env` first, see load_env_file)."""
     if env is None:
         env = dict(os.environ)
+    return Settings(
+        token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+        api_base_url=_api_base_url(env),
+        db_path=Path(env.get("FAQBOT_DB", "").strip() or DEFAULT_DB),
+    )
+
+
+def _api_base_url(env: dict[str, str]) -> str:
+    """TELEGRAM_API_BASE_URL, refused here if it cannot reach a server: the token is appended
+    to it, so without a host its secret half would be read as a port, and shown in the error."""
     base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(
             f"TELEGRAM_API_BASE_URL must start with http:// or https://, got {base_url!r}."
         )
-    return Settings(
-        token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
-        api_base_url=base_url,
-        db_path=Path(env.get("FAQBOT_DB", "").strip() or DEFAULT_DB),
-    )
+    if not _names_a_host(base_url):
+        raise ConfigError(
+            "TELEGRAM_API_BASE_URL must be a URL with a host (and a port from 1 to 65535, if "
+            f"any), such as http://127.0.0.1:8081/bot, got {base_url!r}."
+        )
+    return base_url
+
+
+def _names_a_host(url: str) -> bool:
+    """Whether `url` has a host, and a port that can be connected to if it has one."""
+    try:
+        parts = urlsplit(url)
+        return bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a bracket left open, a port that is no number or out of range
+        return False

@@ -99,3 +99,17 @@ def test_a_webhook_port_in_use_is_told_in_a_line_before_telegram_is_asked(
     assert result.stderr.rstrip().splitlines()[-1] == (
         f"Error: the webhook cannot listen on 127.0.0.1:{port}: Address already in use. "
         "Choose another --port or --listen, or stop what uses that port.")
+
+
+def test_an_api_url_without_a_host_is_named_without_the_token(tmp_path: Path) -> None:
+    """PTB appends the token to the URL: with no host, its secret half was read as a port
+    and shown in the error."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "http://",
+           "FAQBOT_DB": str(tmp_path / "kb.db")}
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=REFUSED)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Error: TELEGRAM_API_BASE_URL must be a URL with a host (and a port from 1 to 65535, "
+        "if any), such as http://127.0.0.1:8081/bot, got 'http://'.\n")
+    assert TOKEN.split(":")[1] not in result.stdout + result.stderr

@@ -39,3 +39,20 @@ def test_missing_token_says_how_to_get_one() -> None:
 def test_bad_values(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(env)
+
+
+@pytest.mark.parametrize("url", ["http://", "https://:8081/bot", "http:///bot", "http://[::1",
+                                 "http://127.0.0.1:99999/bot", "http://127.0.0.1:bot/",
+                                 "http://127.0.0.1:0/bot"])
+def test_an_api_url_without_a_usable_host_is_named(url: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"TELEGRAM_API_BASE_URL": url})
+    assert str(refused.value) == (
+        "TELEGRAM_API_BASE_URL must be a URL with a host (and a port from 1 to 65535, if any), "
+        f"such as http://127.0.0.1:8081/bot, got {url!r}.")
+
+
+@pytest.mark.parametrize("url", ["http://[::1]:8081/bot", "https://api.telegram.org/bot",
+                                 "http://localhost/bot"])
+def test_an_api_url_with_a_host_is_kept(url: str) -> None:
+    assert load_settings({"TELEGRAM_API_BASE_URL": url}).api_base_url == url
