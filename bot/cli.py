@@ -20,7 +20,7 @@ from bot.config import ConfigError, Settings, load_env_file, load_settings
 from bot.kb.build import build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, write_import
 from bot.kb.sources import SourceError
-from bot.kb.store import connect
+from bot.kb.store import ForeignDatabase, connect
 from bot.matching.index import load_index
 from bot.matching.thresholds import Thresholds, load_thresholds, save_thresholds
 from bot.matching.vectors import EncodingProgress
@@ -48,6 +48,10 @@ def _connect(db_path: Path | None) -> sqlite_utils.Database:
         raise click.ClickException(
             f"the database {path} could not be opened: {exc.strerror or exc}. Point --db or "
             "FAQBOT_DB at a file in a folder you can write to.") from None
+    except ForeignDatabase as exc:
+        raise click.ClickException(
+            f"{path} is not a faqbot database ({exc}) and was left as it was: point --db or "
+            "FAQBOT_DB at a faqbot database or at a new file.") from None
 
 
 def open_db(db_path: Path | None) -> sqlite_utils.Database:

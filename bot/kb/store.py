@@ -106,6 +106,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
 
     WAL lets the bot read while `faqbot kb` writes; the busy timeout makes a second
     writer wait instead of failing; foreign keys keep phrasings from outliving entries.
+    A database of another program is refused (ForeignDatabase) before any of that is written.
     """
     path = Path(path)
     if str(path) != ":memory:":
@@ -113,6 +114,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     # One connection, used by one thread at a time: the bot's event loop, or the console's
     # bot thread after the main thread opened it.
     db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))
+    refuse_foreign(db)
     db.execute("PRAGMA busy_timeout = 5000")
     db.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":
@@ -120,6 +122,31 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     migrations.apply(db)
     renormalize(db)
     return db
+
+
+class ForeignDatabase(sqlite3.DatabaseError):
+    """A SQLite file of another program: faqbot writes nothing to it, not even its migrations
+    table or WAL mode, which would change the file before its tables clashed with faqbot's."""
+
+    def __init__(self, tables: list[str]) -> None:
+        super().__init__(f"it has the table{'s' if len(tables) > 1 else ''} {_some(tables)}")
+        self.tables = tables
+
+
+def refuse_foreign(db: sqlite_utils.Database) -> None:
+    """Raise ForeignDatabase, having closed `db`, if it has tables but no faqbot migrations;
+    an empty file, or one without tables, becomes a new faqbot database."""
+    tables = sorted(db.table_names())
+    if tables and not migrations.applied(db):
+        db.close()
+        raise ForeignDatabase(tables)
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    """`names` in a line ("a, b and c"): the first `shown`, then how many more."""
+    if len(names) > shown:
+        return f"{', '.join(names[:shown])} and {len(names) - shown} more"
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
 
 
 def renormalize(db: sqlite_utils.Database) -> None:

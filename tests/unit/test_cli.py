@@ -2,6 +2,8 @@
 
 import json
 import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -309,6 +311,50 @@ def test_a_file_that_is_not_a_database_gets_a_sentence(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "the database could not be used" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _sqlite_file(path: Path, *statements: str) -> bytes:
+    """A SQLite file made by another program with `statements`; its bytes."""
+    with closing(sqlite3.connect(path)) as other:
+        for statement in statements:
+            other.execute(statement)
+        other.commit()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(("statements", "tables"), [
+    (["CREATE TABLE users (name TEXT, email TEXT)", "INSERT INTO users VALUES ('a', 'b')"],
+     "table users"),
+    (["PRAGMA journal_mode = WAL", "CREATE TABLE notes (body TEXT)",
+      "CREATE TABLE tags (name TEXT)"],
+     "tables notes and tags"),
+    (["CREATE TABLE notes (body TEXT)", "CREATE TABLE tags (name TEXT)",
+      "CREATE TABLE links (url TEXT)", "CREATE TABLE seen (at TEXT)"],
+     "tables links, notes, seen and 1 more"),
+    (["CREATE TABLE _sqlite_migrations (migration_set TEXT, name TEXT, applied_at TEXT)",
+      "INSERT INTO _sqlite_migrations VALUES ('notes', 'm001', '2026-01-01')"],
+     "table _sqlite_migrations"),
+], ids=["a table faqbot has", "in WAL mode", "many tables", "other migrations"])
+def test_a_database_of_another_program_is_refused_unchanged(
+        run, tmp_path: Path, statements: list[str], tables: str) -> None:
+    before = _sqlite_file(tmp_path / "other.db", *statements)
+    result = run("kb", "thresholds", "--db", "other.db")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: other.db is not a faqbot database (it has the {tables}) and was left "
+        "as it was: point --db or FAQBOT_DB at a faqbot database or at a new file.\n")
+    assert (tmp_path / "other.db").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+@pytest.mark.parametrize("statements", [[], ["PRAGMA user_version = 0", "VACUUM"]],
+                         ids=["no bytes", "no tables"])
+def test_an_empty_file_becomes_a_faqbot_database(run, tmp_path: Path,
+                                                 statements: list[str]) -> None:
+    (tmp_path / "empty.db").touch()
+    _sqlite_file(tmp_path / "empty.db", *statements)
+    result = run("kb", "thresholds", "--db", "empty.db")
+    assert result.output == "answer 0.640, suggest 0.620, margin 0.050\n"
 
 
 def test_the_console_answers_after_a_line_that_is_not_utf8(fresh_db_path: Path) -> None:
