@@ -17,6 +17,7 @@ import sqlite_utils
 
 from bot.answering import Answerer, Asker
 from bot.config import ConfigError, Settings, load_env_file, load_settings
+from bot.i18n.formatting import is_known_locale
 from bot.kb.build import build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, write_import
 from bot.kb.sources import SourceError
@@ -100,11 +101,21 @@ def cli(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+def _known_locale(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--locale as given, if Babel reads it: one it cannot read was replaced by the reply
+    language without a word."""
+    if value is not None and not is_known_locale(value):
+        raise click.BadParameter(f"{value!r} is not a locale: give a language, with a region "
+                                 "if you like, as in ar, ar-EG or en-GB.")
+    return value
+
+
 @cli.command()
 @click.argument("question")
 @click.option("--lang", type=click.Choice(["ar", "en"]), help="Reply language.")
 @click.option("--digits", type=click.Choice(["latn", "arab"]), help="Digits to write with.")
-@click.option("--locale", help="Locale for numbers, e.g. ar-EG (default: the reply language).")
+@click.option("--locale", callback=_known_locale,
+              help="Locale for numbers, e.g. ar-EG (default: the reply language).")
 @db_option
 def ask(question: str, lang: str | None, digits: str | None, locale: str | None,
         db_path: Path | None) -> None:

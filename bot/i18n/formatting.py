@@ -25,6 +25,16 @@ RLM = "\u200f"
 _LTR_RUN = re.compile(r"[A-Za-z][A-Za-z0-9.&'’-]*(?:[ ][A-Za-z0-9][A-Za-z0-9.&'’-]*)*")
 
 
+def is_known_locale(locale: str) -> bool:
+    """Whether Babel reads `locale` (ar, ar-EG, en_GB): _locale falls back silently, right
+    for a Telegram client's language code, not for a locale a person typed."""
+    try:
+        Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
 @lru_cache(maxsize=64)
 def _locale(locale: str) -> Locale:
     for candidate in (locale.replace("-", "_"), locale.replace("-", "_").split("_")[0], "en"):

@@ -40,6 +40,22 @@ def test_ask_in_english_with_arabic_indic_digits(run) -> None:
     assert "٩٣٫١ مليون دولار أمريكي" in result.output
 
 
+@pytest.mark.parametrize("locale", ["xx", "klingon", "ar--EG", "en-", "123", ""])
+def test_a_locale_babel_cannot_read_is_refused(run, fresh_db_path: Path, locale: str) -> None:
+    """It was replaced by the reply language without a word."""
+    result = run("ask", "--db", str(fresh_db_path), "--locale", locale, "how much did hive earn")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--locale': {locale!r} is not a locale: give a language, "
+        "with a region if you like, as in ar, ar-EG or en-GB.")
+
+
+def test_a_locale_with_a_region_writes_its_digits(run, fresh_db_path: Path) -> None:
+    result = run("ask", "--db", str(fresh_db_path), "--lang", "ar", "--locale", "ar-EG",
+                 "how much did hive earn")
+    assert "٩٣٫١ مليون دولار أمريكي" in result.output
+
+
 def test_a_dotenv_file_is_read_when_the_database_is_named(run, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """`.env` holds settings besides the database's (the encoders', their threads'): they
