@@ -297,19 +297,13 @@ def _check_webhook_port(listen: str, port: int) -> None:
 
     try:
         sockets = bind_sockets(port, listen)
-    except OSError as exc:
-        raise _cannot_listen(listen, port, exc) from None
+    except OSError as exc:  # in use, not allowed, or not an address of this machine
+        in_use = ", or stop what uses that port" if exc.errno == errno.EADDRINUSE else ""
+        raise click.ClickException(
+            f"the webhook cannot listen on {listen}:{port}: {exc.strerror or exc}. Choose "
+            f"another --port or --listen{in_use}.") from None
     for sock in sockets:
         sock.close()
-
-
-def _cannot_listen(listen: str, port: int, exc: OSError) -> click.ClickException:
-    """The one line for a webhook address that cannot be bound (in use, not allowed, or
-    not an address of this machine)."""
-    in_use = ", or stop what uses that port" if exc.errno == errno.EADDRINUSE else ""
-    return click.ClickException(
-        f"the webhook cannot listen on {listen}:{port}: {exc.strerror or exc}. Choose another "
-        f"--port or --listen{in_use}.")
 
 
 @cli.command()

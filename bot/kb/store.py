@@ -114,7 +114,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     # One connection, used by one thread at a time: the bot's event loop, or the console's
     # bot thread after the main thread opened it.
     db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))
-    refuse_foreign(db)
+    _refuse_foreign(db)
     db.execute("PRAGMA busy_timeout = 5000")
     db.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":
@@ -133,7 +133,7 @@ class ForeignDatabase(sqlite3.DatabaseError):
         self.tables = tables
 
 
-def refuse_foreign(db: sqlite_utils.Database) -> None:
+def _refuse_foreign(db: sqlite_utils.Database) -> None:
     """Raise ForeignDatabase, having closed `db`, if it has tables but no faqbot migrations;
     an empty file, or one without tables, becomes a new faqbot database."""
     tables = sorted(db.table_names())
