@@ -284,9 +284,18 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
             "the Bot API refused TELEGRAM_BOT_TOKEN: check it with @BotFather "
             "(and TELEGRAM_API_BASE_URL, if you set it).") from None
     except TelegramError as exc:  # out of reach, or not a Bot API
-        raise click.ClickException(
-            f"the Bot API at {settings.api_base_url} could not be used ({exc}): check the "
-            "network, and TELEGRAM_API_BASE_URL if you set it.") from None
+        raise unusable_api(settings.api_base_url, exc, token) from None
+
+
+def unusable_api(base_url: str, error: Exception, token: str) -> click.ClickException:
+    """The line for a Bot API that could not be used, without the token: python-telegram-bot
+    appends it to the base URL, and its errors may quote what it made of that URL."""
+    told = str(error)
+    for secret in filter(None, (token, token.partition(":")[2])):
+        told = told.replace(secret, "<token>")
+    return click.ClickException(
+        f"the Bot API at {base_url} could not be used ({told}): check the network, and "
+        "TELEGRAM_API_BASE_URL if you set it.")
 
 
 def _check_webhook_port(listen: str, port: int) -> None:

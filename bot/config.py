@@ -61,7 +61,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 
 def _api_base_url(env: dict[str, str]) -> str:
     """TELEGRAM_API_BASE_URL, refused here if it cannot reach a server: the token is appended
-    to it, so without a host its secret half would be read as a port, and shown in the error."""
+    to it, so without a host, or without a path to end in, its secret half would be read as
+    a port, and shown in the error."""
     base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(
@@ -71,6 +72,11 @@ def _api_base_url(env: dict[str, str]) -> str:
         raise ConfigError(
             "TELEGRAM_API_BASE_URL must be a URL with a host (and a port from 1 to 65535, if "
             f"any), such as http://127.0.0.1:8081/bot, got {base_url!r}."
+        )
+    if not urlsplit(base_url).path:
+        raise ConfigError(
+            "TELEGRAM_API_BASE_URL must end in a path, as in http://127.0.0.1:8081/bot (the "
+            f"token is appended to it), got {base_url!r}."
         )
     return base_url
 

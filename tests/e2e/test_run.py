@@ -113,3 +113,16 @@ def test_an_api_url_without_a_host_is_named_without_the_token(tmp_path: Path) ->
         "Error: TELEGRAM_API_BASE_URL must be a URL with a host (and a port from 1 to 65535, "
         "if any), such as http://127.0.0.1:8081/bot, got 'http://'.\n")
     assert TOKEN.split(":")[1] not in result.stdout + result.stderr
+
+
+def test_an_api_url_without_a_path_is_named_without_the_token(tmp_path: Path) -> None:
+    """PTB appends the token to the URL: with no path, it was read as part of the port."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN,
+           "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9", "FAQBOT_DB": str(tmp_path / "kb.db")}
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=REFUSED)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Error: TELEGRAM_API_BASE_URL must end in a path, as in http://127.0.0.1:8081/bot (the "
+        "token is appended to it), got 'http://127.0.0.1:9'.\n")
+    assert TOKEN.split(":")[1] not in result.stdout + result.stderr

@@ -406,3 +406,19 @@ def test_sweep_reports_what_eval_gives_at_each_threshold(run, tmp_path: Path) ->
     assert table[0].split() == ["answer", "suggest", "accuracy", "wrong", "did-you-mean",
                                 "fallback", "out", "of", "scope", "declined"]
     assert [line.split()[0] for line in table if line.endswith("<- now")] == ["0.410"]
+
+
+def test_a_bot_api_error_is_told_without_the_token() -> None:
+    """python-telegram-bot appends the token to the base URL, and its errors may quote what
+    it made of it: here a port, from a base URL without a path."""
+    from telegram.error import NetworkError
+
+    from bot.cli import unusable_api
+
+    error = NetworkError("Unknown error in HTTP implementation: "
+                         "InvalidURL(\"Invalid port: '9123:SECRETSECRET'\")")
+    refused = unusable_api("http://127.0.0.1:9", error, "123:SECRETSECRET")
+    assert refused.format_message() == (
+        "the Bot API at http://127.0.0.1:9 could not be used (Unknown error in HTTP "
+        "implementation: InvalidURL(\"Invalid port: '9<token>'\")): check the network, and "
+        "TELEGRAM_API_BASE_URL if you set it.")

@@ -56,3 +56,15 @@ def test_an_api_url_without_a_usable_host_is_named(url: str) -> None:
                                  "http://localhost/bot"])
 def test_an_api_url_with_a_host_is_kept(url: str) -> None:
     assert load_settings({"TELEGRAM_API_BASE_URL": url}).api_base_url == url
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9", "https://api.example.org",
+                                 "http://127.0.0.1:8081?x=1"])
+def test_an_api_url_without_a_path_is_named(url: str) -> None:
+    """The token is appended to it: without a path such as /bot, it was read as part of
+    the port or the host, and shown in the error."""
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"TELEGRAM_API_BASE_URL": url})
+    assert str(refused.value) == (
+        "TELEGRAM_API_BASE_URL must end in a path, as in http://127.0.0.1:8081/bot (the "
+        f"token is appended to it), got {url!r}.")
