@@ -160,11 +160,11 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
     Rows with the same intent form one entry. Any problem stops the import before anything
     is written.
     """
-    db = _connect(db_path)
-    try:
+    try:  # before the database is opened: opening makes it, or brings an old one up to date
         plan = plan_import(file, skip_duplicates=skip_duplicates)
     except ImportProblem as exc:
         raise click.ClickException(f"{exc}\nNothing was imported.") from None
+    db = _connect(db_path)
     total = len(plan.phrasings)
     if sys.stderr.isatty():
         with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:

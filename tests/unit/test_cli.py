@@ -422,3 +422,28 @@ def test_a_bot_api_error_is_told_without_the_token() -> None:
         "the Bot API at http://127.0.0.1:9 could not be used (Unknown error in HTTP "
         "implementation: InvalidURL(\"Invalid port: '9<token>'\")): check the network, and "
         "TELEGRAM_API_BASE_URL if you set it.")
+
+
+def test_a_refused_import_makes_no_database(run, tmp_path: Path) -> None:
+    (tmp_path / "bad.csv").write_text("text\nwhere is my card\n", encoding="utf-8")
+    result = run("kb", "import", "bad.csv", "--db", "new/sub/kb.db")
+    assert result.exit_code == 1
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_refused_import_leaves_an_older_database_as_it_was(run, tmp_path: Path) -> None:
+    """Opening a database of an older version brings it up to date (its phrasings
+    normalized again): a file that is refused must not do even that."""
+    import gc
+
+    (tmp_path / "ok.csv").write_text(CSV_OK, encoding="utf-8")
+    run("kb", "import", "ok.csv", "--db", "kb.db")
+    gc.collect()  # closes the command's connection: the WAL is written back
+    _sqlite_file(tmp_path / "kb.db", "UPDATE meta SET value = '0' WHERE key = 'normalize_version'")
+    (tmp_path / "bad.csv").write_text("text\nwhere is my card\n", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run("kb", "import", "bad.csv", "--db", "kb.db")
+    assert result.exit_code == 1
+    gc.collect()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert sorted(before) == ["bad.csv", "kb.db", "ok.csv"]
