@@ -39,10 +39,15 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
+def _db_file(db_path: Path | None) -> Path:
+    """The database file a command uses: --db, else FAQBOT_DB, else ./faqbot.db."""
+    return db_path or _settings().db_path
+
+
 def _connect(db_path: Path | None) -> sqlite_utils.Database:
     """The database at `db_path` (by default the settings'), or a message saying why its
     file cannot be opened or made (a folder in its path is a file, or cannot be made)."""
-    path = db_path or _settings().db_path
+    path = _db_file(db_path)
     try:
         return connect(path)
     except OSError as exc:
@@ -56,8 +61,14 @@ def _connect(db_path: Path | None) -> sqlite_utils.Database:
 
 
 def open_db(db_path: Path | None) -> sqlite_utils.Database:
-    """The knowledge base, compiled from the embedded sources on first use."""
-    db = _connect(db_path)
+    """The knowledge base, compiled from the embedded sources on first use: said on standard
+    error, since a mistyped --db or FAQBOT_DB would otherwise be built and used unnoticed."""
+    path = _db_file(db_path)
+    new = not path.exists()
+    db = _connect(path)
+    if new:
+        click.echo(f"{path} does not exist yet: building it from the embedded knowledge.",
+                   err=True)
     try:
         ensure_built(db)
     except SourceError as exc:
@@ -193,10 +204,14 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
 def kb_thresholds(answer: float | None, suggest: float | None, margin: float | None,
                   reset: bool, db_path: Path | None) -> None:
     """Show or set the confidence thresholds of this knowledge base."""
-    db = open_db(db_path)
-    current = Thresholds() if reset else load_thresholds(db)
     changes = {k: v for k, v in (("answer", answer), ("suggest", suggest), ("margin", margin))
                if v is not None}
+    if (changes or reset) and not _db_file(db_path).exists():
+        raise click.ClickException(
+            f"{_db_file(db_path)} does not exist: there is no knowledge base to set thresholds "
+            "on. Point --db or FAQBOT_DB at one, or make it with faqbot kb build or kb import.")
+    db = open_db(db_path)
+    current = Thresholds() if reset else load_thresholds(db)
     if changes or reset:
         try:
             save_thresholds(db, replace(current, **changes))

@@ -31,7 +31,9 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def test_ask_builds_the_embedded_knowledge_on_first_use(run, tmp_path: Path) -> None:
     result = run("ask", "كم جيجاواط تخطط شركات التعدين للذكاء الاصطناعي؟")
     assert result.exit_code == 0
-    assert "30 غيغا واط" in result.output
+    assert "30 غيغا واط" in result.stdout
+    assert result.stderr == (
+        "faqbot.db does not exist yet: building it from the embedded knowledge.\n")
     assert (tmp_path / "faqbot.db").exists()
 
 
@@ -244,8 +246,9 @@ def test_qna_maker_tsv(run, tmp_path: Path) -> None:
 
 def test_thresholds_are_stored_and_checked(run) -> None:
     # the embedded knowledge ships its own (knowledge/matching.yaml)
-    assert run("kb", "thresholds", "--db", "kb.db").output == (
-        "answer 0.640, suggest 0.620, margin 0.050\n")
+    shown = run("kb", "thresholds", "--db", "kb.db")
+    assert shown.stdout == "answer 0.640, suggest 0.620, margin 0.050\n"
+    assert shown.stderr == "kb.db does not exist yet: building it from the embedded knowledge.\n"
     assert run("kb", "thresholds", "--db", "kb.db", "--answer", "0.7").output == (
         "answer 0.700, suggest 0.620, margin 0.050\n")
     refused = run("kb", "thresholds", "--db", "kb.db", "--suggest", "0.9")
@@ -447,3 +450,26 @@ def test_a_refused_import_leaves_an_older_database_as_it_was(run, tmp_path: Path
     gc.collect()
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     assert sorted(before) == ["bad.csv", "kb.db", "ok.csv"]
+
+
+@pytest.mark.parametrize("change", [["--answer", "0.5"], ["--reset"]])
+def test_thresholds_are_not_set_on_a_database_that_does_not_exist(
+        run, tmp_path: Path, change: list[str]) -> None:
+    """A mistyped --db was built from the embedded knowledge, to be given thresholds that
+    no command would read."""
+    result = run("kb", "thresholds", "--db", "typo.db", *change)
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: typo.db does not exist: there is no knowledge base to set thresholds on. "
+        "Point --db or FAQBOT_DB at one, or make it with faqbot kb build or kb import.\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_named_by_the_environment_is_said_to_be_new(
+        run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAQBOT_DB", "typo.db")
+    result = run("kb", "thresholds")
+    assert result.stderr == (
+        "typo.db does not exist yet: building it from the embedded knowledge.\n")
+    assert result.stdout == "answer 0.640, suggest 0.620, margin 0.050\n"
+    assert run("kb", "thresholds").output == "answer 0.640, suggest 0.620, margin 0.050\n"
