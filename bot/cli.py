@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import secrets
 import sqlite3
 import sys
@@ -25,6 +26,8 @@ from bot.kb.store import ForeignDatabase, connect
 from bot.matching.index import load_index
 from bot.matching.thresholds import Thresholds, load_thresholds, save_thresholds
 from bot.matching.vectors import EncodingProgress
+
+DB_FILE = "faqbot.db_file"  # where the database a command opened is noted, in click's meta
 
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -48,16 +51,65 @@ def _connect(db_path: Path | None) -> sqlite_utils.Database:
     """The database at `db_path` (by default the settings'), or a message saying why its
     file cannot be opened or made (a folder in its path is a file, or cannot be made)."""
     path = _db_file(db_path)
+    if path.is_dir():  # --db refuses a folder itself, FAQBOT_DB does not
+        raise click.ClickException(
+            f"{path} is a folder, not a database file: point --db or FAQBOT_DB at a file.")
+    click.get_current_context().meta[DB_FILE] = path
     try:
         return connect(path)
     except OSError as exc:
         raise click.ClickException(
-            f"the database {path} could not be opened: {exc.strerror or exc}. Point --db or "
-            "FAQBOT_DB at a file in a folder you can write to.") from None
+            f"the database {path} could not be opened: {_why_not_made(path, exc)}. Point --db "
+            "or FAQBOT_DB at a file in a folder you can write to.") from None
     except ForeignDatabase as exc:
         raise click.ClickException(
             f"{path} is not a faqbot database ({exc}) and was left as it was: point --db or "
             "FAQBOT_DB at a faqbot database or at a new file.") from None
+
+
+def _why_not_made(path: Path, error: OSError) -> str:
+    """Why the folders of `path` could not be made: the OS says "File exists" or "Not a
+    directory" where a file stands in the way, without naming it."""
+    for folder in reversed(path.parents):
+        if folder.is_file():
+            return f"{folder} is a file, not a folder"
+    return error.strerror or str(error)
+
+
+def _database_problem(error: sqlite3.DatabaseError, path: Path | None) -> str:
+    """The line for a database error: its cause where the file and its folder tell it (SQLite
+    names none of them), else SQLite's words."""
+    told = str(error)
+    if path is not None and told == "database is locked":
+        return (f"the database {path} is busy: another process is writing to it. Try again "
+                "when the other command has finished.")
+    cannot = {"unable to open database file", "attempt to write a readonly database"}
+    if path is not None and told in cannot:
+        folder = path.absolute().parent
+        if not os.access(folder, os.W_OK):
+            return (f"the database {path} could not be used: its folder {folder} is not "
+                    f"writable, and SQLite makes files beside the database ({path.name}-wal, "
+                    f"{path.name}-shm). Make the folder writable, or point --db or FAQBOT_DB at "
+                    "a file in another folder.")
+        if path.exists() and not os.access(path, os.R_OK):
+            return (f"the database {path} cannot be read: make the file readable, or point "
+                    "--db or FAQBOT_DB at another file.")
+        if path.exists() and not os.access(path, os.W_OK):
+            return (f"the database {path} is read-only, and this command writes to it: make "
+                    "the file writable, or point --db or FAQBOT_DB at another file.")
+    return (f"the database could not be used: {told}. If it is not a faqbot database, point "
+            "--db or FAQBOT_DB at another file.")
+
+
+class _Commands(click.Group):
+    """The command group: a database error in any command ends in one line naming its cause,
+    for the file the command opened."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(_database_problem(exc, ctx.meta.get(DB_FILE))) from None
 
 
 def open_db(db_path: Path | None) -> sqlite_utils.Database:
@@ -97,7 +149,7 @@ def _encoding_bar(name: str, total: int) -> Iterator[Callable[[int], None]]:
         yield bar.update
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def cli(verbose: bool) -> None:
     """A bilingual (Arabic and English) Telegram bot answering from a knowledge base."""
@@ -346,7 +398,3 @@ def main() -> None:
         cli(standalone_mode=True)
     except KeyboardInterrupt:
         sys.exit(130)
-    except sqlite3.DatabaseError as exc:
-        click.echo(f"Error: the database could not be used: {exc}. If it is not a faqbot "
-                   "database, point --db or FAQBOT_DB at another file.", err=True)
-        sys.exit(1)

@@ -473,3 +473,88 @@ def test_a_database_named_by_the_environment_is_said_to_be_new(
         "typo.db does not exist yet: building it from the embedded knowledge.\n")
     assert result.stdout == "answer 0.640, suggest 0.620, margin 0.050\n"
     assert run("kb", "thresholds").output == "answer 0.640, suggest 0.620, margin 0.050\n"
+
+
+def test_a_database_named_by_the_environment_that_is_a_folder_is_told(
+        run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--db refuses a folder itself; FAQBOT_DB was told as "unable to open database file"."""
+    (tmp_path / "kb").mkdir()
+    monkeypatch.setenv("FAQBOT_DB", "kb")
+    result = run("kb", "thresholds")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: kb is a folder, not a database file: point --db or FAQBOT_DB at a file.\n")
+
+
+@pytest.mark.parametrize("where", ["some.file/kb.db", "some.file/sub/kb.db"])
+def test_a_file_in_the_path_of_a_database_is_named(run, tmp_path: Path, where: str) -> None:
+    """It was told as "File exists" or "Not a directory"."""
+    (tmp_path / "some.file").write_text("notes")
+    result = run("kb", "thresholds", "--db", where)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: the database {where} could not be opened: some.file is a file, not a folder. "
+        "Point --db or FAQBOT_DB at a file in a folder you can write to.\n")
+
+
+def test_a_database_another_process_is_writing_is_said_to_be_busy(run, tmp_path: Path) -> None:
+    (tmp_path / "ok.csv").write_text(CSV_OK, encoding="utf-8")
+    run("kb", "import", "ok.csv", "--db", "kb.db")
+    with closing(sqlite3.connect(tmp_path / "kb.db")) as other:
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock, as an import would
+        result = run("kb", "thresholds", "--db", "kb.db", "--margin", "0.1")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: the database kb.db is busy: another process is writing to it. Try again when "
+        "the other command has finished.\n")
+
+
+def _unprivileged(*args: str) -> list[str]:
+    """`faqbot args` run without the privilege of ignoring file permissions, which root has
+    (and would write to any file or folder)."""
+    import shutil
+    import sys
+
+    command = [sys.executable, "-m", "bot", *args]
+    if os.geteuid() != 0:
+        return command
+    if not shutil.which("setpriv"):
+        pytest.skip("root without setpriv ignores file permissions")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner",
+            "--inh-caps=-all", *command]
+
+
+def test_a_database_in_a_folder_that_is_not_writable_is_told(run, tmp_path: Path) -> None:
+    """SQLite makes kb.db-wal and kb.db-shm beside the database, even to read it."""
+    import gc
+    import subprocess
+
+    (tmp_path / "ok.csv").write_text(CSV_OK, encoding="utf-8")
+    run("kb", "import", "ok.csv", "--db", "locked/kb.db")
+    gc.collect()  # closes the command's connection: its kb.db-wal and kb.db-shm are removed
+    assert sorted(p.name for p in (tmp_path / "locked").iterdir()) == ["kb.db"]
+    (tmp_path / "locked").chmod(0o555)
+    try:
+        result = subprocess.run(_unprivileged("ask", "--db", "locked/kb.db", "where is my card"),
+                                cwd=tmp_path, capture_output=True, text=True)
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: the database locked/kb.db could not be used: its folder {tmp_path}/locked is "
+        "not writable, and SQLite makes files beside the database (kb.db-wal, kb.db-shm). Make "
+        "the folder writable, or point --db or FAQBOT_DB at a file in another folder.\n")
+
+
+def test_a_read_only_database_is_told_to_a_command_that_writes(run, tmp_path: Path) -> None:
+    import subprocess
+
+    (tmp_path / "ok.csv").write_text(CSV_OK, encoding="utf-8")
+    run("kb", "import", "ok.csv", "--db", "kb.db")
+    (tmp_path / "kb.db").chmod(0o444)
+    result = subprocess.run(_unprivileged("kb", "thresholds", "--db", "kb.db", "--margin", "0.1"),
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Error: the database kb.db is read-only, and this command writes to it: make the file "
+        "writable, or point --db or FAQBOT_DB at another file.\n")
