@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
+from dotenv.parser import parse_stream
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 DEFAULT_DB = "faqbot.db"
@@ -40,11 +42,28 @@ def load_env_file() -> None:
     """Fill what the environment lacks from `.env` in the working directory, before any
     setting is read: the database, the encoders (FAQBOT_ENCODER) and their threads
     (GOMP_SPINCOUNT) read theirs from the environment."""
+    path = Path.cwd() / ".env"
+    if not path.is_file():
+        return
     try:
-        load_dotenv(Path.cwd() / ".env", override=False)
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(".env in this folder is not UTF-8 text: save it as UTF-8, one "
                           "NAME=value a line.") from None
+    except OSError as exc:
+        raise ConfigError(f".env in this folder cannot be read: {exc.strerror}.") from None
+    _check_env_lines(text)
+    load_dotenv(stream=io.StringIO(text), override=False)
+
+
+def _check_env_lines(text: str) -> None:
+    """ConfigError naming the first line of .env that python-dotenv cannot parse: it only
+    warns and skips it, so its setting would be silently ignored. The line is not quoted,
+    since it may hold the token."""
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise ConfigError(f".env:{binding.original.line}: cannot be read: write "
+                              "NAME=value, and close any quote the value opens.")
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

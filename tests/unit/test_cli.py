@@ -558,3 +558,21 @@ def test_a_read_only_database_is_told_to_a_command_that_writes(run, tmp_path: Pa
     assert result.stderr == (
         "Error: the database kb.db is read-only, and this command writes to it: make the file "
         "writable, or point --db or FAQBOT_DB at another file.\n")
+
+
+@pytest.mark.parametrize(("lines", "line"), [
+    ("# where the knowledge is\nFAQBOT_ENCODER=on\nFAQBOT_DB=\"elsewhere.db\n", 3),
+    ("TELEGRAM_BOT_TOKEN='123:SECRETSECRET\nFAQBOT_DB=elsewhere.db\n", 1),
+    ("FAQBOT_DB=elsewhere.db\nthe knowledge base\n", 2),
+])
+def test_a_dotenv_line_that_cannot_be_read_is_named(run, tmp_path: Path, lines: str,
+                                                    line: int) -> None:
+    """python-dotenv warned and skipped it: the setting was ignored, and another database
+    built and used. The line is not shown: it may hold the token."""
+    (tmp_path / ".env").write_text(lines, encoding="utf-8")
+    result = run("kb", "thresholds")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: .env:{line}: cannot be read: write NAME=value, and close any quote the value "
+        "opens.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]
