@@ -8,6 +8,7 @@ import os
 import secrets
 import sqlite3
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -173,8 +174,17 @@ def _known_locale(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
+def _some_question(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """QUESTION as given, unless nothing in it can be seen (spaces, direction marks and
+    other invisible characters alone): a command line that sent nothing made a mistake,
+    which the bot's "send your question as text" on exit status 0 would not tell."""
+    if all(char.isspace() or unicodedata.category(char)[0] in "CZ" for char in value):
+        raise click.BadParameter("the question is empty.")
+    return value
+
+
 @cli.command()
-@click.argument("question")
+@click.argument("question", callback=_some_question)
 @click.option("--lang", type=click.Choice(["ar", "en"]), help="Reply language.")
 @click.option("--digits", type=click.Choice(["latn", "arab"]), help="Digits to write with.")
 @click.option("--locale", callback=_known_locale,
@@ -229,16 +239,21 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
         raise click.ClickException(f"{exc}\nNothing was imported.") from None
     db = _connect(db_path)
     total = len(plan.phrasings)
-    if sys.stderr.isatty():
-        with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
-            counts = write_import(db, plan, progress=bar.update)
-    else:
-        counts = write_import(db, plan)
+    try:
+        if sys.stderr.isatty():
+            with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+                counts = write_import(db, plan, progress=bar.update)
+        else:
+            counts = write_import(db, plan)
+    except ImportProblem as exc:  # what this knowledge base cannot take, told before writing
+        raise click.ClickException(f"{exc}\nNothing was imported.") from None
     entries, phrasings = counts["entries"], counts["phrasings"]
     line = (f"{entries} new {'entry' if entries == 1 else 'entries'}, "
             f"{phrasings} new {'phrasing' if phrasings == 1 else 'phrasings'}")
     if counts["names"]:
         line += f" ({counts['names']} of them intents' names)"
+    if counts["answers"]:
+        line += f", {counts['answers']} {'answer' if counts['answers'] == 1 else 'answers'} changed"
     if counts["duplicates_skipped"]:
         line += f", {counts['duplicates_skipped']} duplicate rows skipped"
     click.echo(line)

@@ -576,3 +576,18 @@ def test_a_dotenv_line_that_cannot_be_read_is_named(run, tmp_path: Path, lines: 
         f"Error: .env:{line}: cannot be read: write NAME=value, and close any quote the value "
         "opens.\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\t\n", "\u200f\u200e \u2066\u2069", "\ufeff"])
+def test_an_empty_question_is_a_usage_error(run, fresh_db_path: Path, question: str) -> None:
+    """It was answered, on exit status 0, with the bot's "send your question as text"."""
+    result = run("ask", "--db", str(fresh_db_path), question)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: Invalid value for 'QUESTION': the question is empty.")
+
+
+def test_a_question_without_letters_is_answered_as_the_bot_would(run, fresh_db_path) -> None:
+    result = run("ask", "--db", str(fresh_db_path), "--lang", "en", "👍")
+    assert result.exit_code == 0
+    assert result.output == "Please send your question as text, in Arabic or English.\n"
