@@ -234,7 +234,8 @@ class Answerer:
         parts = PLACEHOLDER.split(template)
         for i in range(1, len(parts), 2):
             fact = self.facts.get(parts[i])
-            parts[i] = format_fact(fact, locale, asker.digits) if fact else parts[i]
+            # A name that is no fact is text of the answer, braces and all.
+            parts[i] = format_fact(fact, locale, asker.digits) if fact else f"{{{parts[i]}}}"
         return bidi_fix("".join(parts), lang)
 
     def summary(self, asker: Asker | None = None) -> str:

@@ -14,7 +14,9 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,16 +24,23 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.kb.build import now
-from bot.kb.sources import SourceError, read_entries_file
-from bot.text.language import LANGUAGES, script_language
+from bot.kb.sources import PLACEHOLDER, SourceError, read_entries_file
+from bot.text.language import LANGUAGES, language_of_locale, script_language
 from bot.text.normalize import normalize
 
 MAX_TEXT = 4096
 MAX_ANSWER = 32768
 MAX_FIELD = 1 << 20
+MAX_INTENT = 200
 INTENT_COLUMNS = ("intent", "label", "category", "intent_name", "class")
 TEXT_COLUMNS = ("text", "question", "utterance", "phrasing", "query", "sentence")
 IMPORTED = "imported"
+# Intents that mark, in an evaluation file, a question the bot must decline; `a|b` there
+# accepts either entry. No entry may be named so, or its questions could never be scored.
+OUT_OF_SCOPE = frozenset({"", "oos", "out_of_scope", "none"})
+EITHER = "|"
+LANGUAGE_NAMES = {"arabic": "ar", "english": "en", "العربية": "ar", "عربي": "ar"}
+DELIMITERS = {"\t": "tab", ",": "comma", ";": "semicolon"}
 # An intent's name is a phrasing when it has at most this many words, of letters only, in a
 # file of fewer than NAMES_BELOW rows per intent on average. BANKING77 with ten phrasings an
 # intent: 2.1 points more English questions answered right (Arabic 0.3 fewer); with every
@@ -73,18 +82,31 @@ class ImportPlan:
         return {p.intent for p in self.phrasings}
 
 
+def shown_name(path: Path) -> str:
+    """The file's name as a message (and the database) can hold it: bytes of a name that are
+    not UTF-8 become U+FFFD instead of stopping the import when they are written."""
+    return os.fsencode(path.name).decode("utf-8", "replace")
+
+
 def _decode(path: Path) -> str:
     data = path.read_bytes()
     if not data.strip():
-        raise ImportProblem(f"{path.name}: the file is empty")
+        raise ImportProblem(f"{shown_name(path)}: the file is empty")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportProblem(
-            f"{path.name}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            f"{shown_name(path)}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
             "save the file as UTF-8 and import it again"
         ) from None
+
+
+def _delimiter(text: str) -> str:
+    """What separates the cells, read from the header: a tab, else a comma, else a semicolon
+    (spreadsheets in many locales save "CSV" that way)."""
+    header = text.split("\n", 1)[0]
+    return next((d for d in DELIMITERS if d in header), ",")
 
 
 def _column(header: list[str], names: tuple[str, ...]) -> int | None:
@@ -96,16 +118,69 @@ def _column(header: list[str], names: tuple[str, ...]) -> int | None:
 
 
 def _rows(text: str, name: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """The records of the file with the line each starts on.
+
+    Tab-separated files are read as tab-separated values are written, without quoting: a
+    QnA-Maker answer may open with a quotation mark. A cell wholly in quotes (as a
+    spreadsheet writes one that holds a quote) is unquoted all the same.
+    """
     csv.field_size_limit(MAX_FIELD)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
+    start = last = 1
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as exc:
             raise ImportProblem(f"{name}:{reader.line_num}: {exc}") from None
-        yield reader.line_num, row
+        yield start, [_unquoted(cell) for cell in row] if quoting == csv.QUOTE_NONE else row
+        start, last = reader.line_num + 1, start
+    if quoting != csv.QUOTE_NONE:
+        _check_last_quote(text, name, delimiter, last)
+
+
+def _unquoted(cell: str) -> str:
+    """A tab-separated cell without the quotes around it, if it is wholly quoted."""
+    inner = cell[1:-1]
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"' and '"' not in inner.replace('""', ""):
+        return inner.replace('""', '"')
+    return cell
+
+
+def _check_last_quote(text: str, name: str, delimiter: str, line: int) -> None:
+    """ImportProblem if the file ends inside a quoted cell of its last record (starting at
+    `line`): a quote opened and never closed takes every row after it into one cell, which
+    the reader returns without a word."""
+    lines = io.StringIO(text, newline="").readlines()  # the lines as the reader counts them
+    tail = io.StringIO("".join(lines[line - 1:]), newline="")
+    try:
+        for _ in csv.reader(tail, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise ImportProblem(
+                f"{name}:{line}: a quotation mark opened in this row is never closed, so "
+                "every line after it would be one cell; close it, or write a quote inside "
+                "a quoted cell as two (\"\")") from None
+
+
+def _cells_fit(row: list[str], header: list[str], where: str, delimiter: str) -> None:
+    """ImportProblem if a row has more non-empty cells than the header names: a text with
+    the delimiter in it, not quoted, would be cut at it without a word."""
+    extra = row[len(header):]
+    if any(cell.strip() for cell in extra):
+        separator = DELIMITERS[delimiter]
+        raise ImportProblem(
+            f"{where}: {len(row)} cells, but the header names {len(header)}; put a text "
+            f"that holds a {separator} in double quotes")
+
+
+def _spans_rows(cell: str, delimiter: str) -> bool:
+    """Whether a cell runs over several lines and a later one holds the delimiter: rows
+    taken into a cell by a quotation mark left open, not one question."""
+    return any(delimiter in line for line in cell.splitlines()[1:])
 
 
 def name_phrasing(intent: str) -> str | None:
@@ -143,8 +218,8 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
     """
     _check_file(path)
     text = _decode(path)
-    name = path.name
-    delimiter = "\t" if path.suffix.lower() == ".tsv" or "\t" in text.split("\n", 1)[0] else ","
+    name = shown_name(path)
+    delimiter = _delimiter(text)
     rows = _rows(text, name, delimiter)
     try:
         _, header = next(rows)
@@ -166,8 +241,9 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
     for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) < len(header):
-            row = row + [""] * (len(header) - len(row))
+        where = f"{name}:{line}"
+        _cells_fit(row, header, where, delimiter)
+        row = row + [""] * (len(header) - len(row))
         question = row[text_at].strip()
         answer = row[answer_at].strip() if answer_at is not None else None
         if qna:  # questions sharing an answer are one entry, named after the answer
@@ -177,29 +253,87 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
             intent = row[intent_at].strip()
         if not intent and require_intent:
             what = "answer" if qna else "intent"
-            raise ImportProblem(f"{name}:{line}: the {what} is empty")
+            raise ImportProblem(f"{where}: the {what} is empty")
         if not question:
-            raise ImportProblem(f"{name}:{line}: the text is empty")
-        _check_lengths(f"{name}:{line}", question, answer)
-        lang = row[lang_at].strip().lower()[:2] if lang_at is not None else None
-        if lang and lang not in LANGUAGES:
-            raise ImportProblem(f"{name}:{line}: language {row[lang_at]!r} is not ar or en")
-        phrasings.append(Phrasing(line, intent, question, lang or None, answer or None,
+            raise ImportProblem(f"{where}: the text is empty")
+        for what, cell in (("intent", intent), ("text", question)):
+            if _spans_rows(cell, delimiter):
+                raise ImportProblem(
+                    f"{where}: the {what} runs over several lines and a later one holds a "
+                    f"{DELIMITERS[delimiter]}: is a quotation mark left open in this row?")
+        _check_phrasing(where, question, answer)
+        if require_intent:
+            _check_entry_name(where, intent)
+            _check_matchable(where, question)
+        lang = _language(row[lang_at], where) if lang_at is not None else None
+        phrasings.append(Phrasing(line, intent, question, lang, answer or None,
                                   raw=row[text_at], by_answer=qna))
     if not phrasings:
         raise ImportProblem(f"{name}: the file has a header but no rows")
     return phrasings
 
 
-def _check_lengths(where: str, text: str, answer: str | None) -> None:
+def _language(cell: str, where: str) -> str | None:
+    """The language a `lang` cell names (ar, en, Arabic, en-GB...), None if it is empty."""
+    value = cell.strip()
+    if not value:
+        return None
+    lang = LANGUAGE_NAMES.get(value.lower()) or language_of_locale(value)
+    if lang is None:
+        raise ImportProblem(f"{where}: language {value!r} is not ar or en (nor a locale of "
+                            "either, such as ar-EG or en-GB)")
+    return lang
+
+
+def _check_phrasing(where: str, text: str, answer: str | None) -> None:
     """The limits every import keeps, told at `where`: MAX_TEXT characters a phrasing,
-    MAX_ANSWER an answer."""
+    MAX_ANSWER an answer, and no control characters (a NUL, an escape) but line breaks
+    and tabs."""
     if len(text) > MAX_TEXT:
         raise ImportProblem(f"{where}: the text is {len(text):,} characters long; "
                            f"a phrasing may have at most {MAX_TEXT:,}")
     if answer and len(answer) > MAX_ANSWER:
         raise ImportProblem(f"{where}: the answer is {len(answer):,} characters long; "
                            f"at most {MAX_ANSWER:,}")
+    for what, cell in (("text", text), ("answer", answer or "")):
+        control = _control(cell, allowed="\t\n\r")
+        if control:
+            raise ImportProblem(f"{where}: the {what} holds the control character "
+                                f"U+{ord(control):04X}; remove it")
+
+
+def _check_entry_name(where: str, intent: str) -> None:
+    """ImportProblem unless `intent` can name an entry: evaluation files read `oos`, `none`
+    and `a|b` otherwise, so an entry named so could never be scored."""
+    if intent.lower() in OUT_OF_SCOPE:
+        raise ImportProblem(f"{where}: the intent {intent!r} marks, in evaluation files, a "
+                            "question to decline, so no entry may be named so; leave such "
+                            "rows out of the knowledge base")
+    if EITHER in intent:
+        raise ImportProblem(f"{where}: the intent {intent!r} holds {EITHER!r}, which in "
+                            "evaluation files separates entries that may answer a question; "
+                            "name the entry without it")
+    if len(intent) > MAX_INTENT:
+        raise ImportProblem(f"{where}: the intent is {len(intent):,} characters long; an "
+                            f"intent may have at most {MAX_INTENT}")
+    control = _control(intent, allowed="")
+    if control:
+        raise ImportProblem(f"{where}: the intent holds the control character "
+                            f"U+{ord(control):04X}; remove it")
+
+
+def _check_matchable(where: str, text: str) -> None:
+    """ImportProblem if a phrasing has nothing a question could match (only emoji, marks or
+    punctuation): its entry would be answered by nothing."""
+    if not normalize(text):
+        raise ImportProblem(f"{where}: the text {text!r} has no letters or digits to match "
+                            "a question by")
+
+
+def _control(text: str, *, allowed: str) -> str | None:
+    """The first control character of `text` that is not in `allowed`, if any."""
+    return next((c for c in text if c not in allowed and unicodedata.category(c) == "Cc"),
+                None)
 
 
 def _check_file(path: Path) -> None:
@@ -211,17 +345,21 @@ def _check_file(path: Path) -> None:
 def read_yaml(path: Path) -> list[Phrasing]:
     """Read entries in the project's own YAML shape (a faq.yaml-like file)."""
     _check_file(path)
+    name = shown_name(path)
     try:
         entries = read_entries_file(path)
     except SourceError as exc:
         raise ImportProblem(str(exc)) from None
     if not entries:
-        raise ImportProblem(f"{path.name}: no entries to import")
+        raise ImportProblem(f"{name}: no entries to import")
     phrasings = []
     for entry in entries:
+        _check_entry_name(f"{name}: entry {entry.id}", entry.id)
         for lang, wording in entry.wordings.items():
             for text in (wording.title, *wording.phrasings):
-                _check_lengths(f"{path.name}: entry {entry.id} ({lang})", text, wording.answer)
+                where = f"{name}: entry {entry.id} ({lang})"
+                _check_phrasing(where, text, wording.answer)
+                _check_matchable(where, text)
                 phrasings.append(Phrasing(0, entry.id, text, lang, wording.answer))
     return phrasings
 
@@ -229,7 +367,7 @@ def read_yaml(path: Path) -> list[Phrasing]:
 def plan_import(path: Path, *, skip_duplicates: bool = False) -> ImportPlan:
     """Read and check a file; raise ImportProblem on the first problem."""
     phrasings = read_yaml(path) if path.suffix.lower() in (".yaml", ".yml") else read_table(path)
-    plan = ImportPlan(source=path.name)
+    plan = ImportPlan(source=shown_name(path))
     table = path.suffix.lower() not in (".yaml", ".yml") and not phrasings[0].by_answer
     if table and len(phrasings) < NAMES_BELOW * len({p.intent for p in phrasings}):
         plan.names = _names(phrasings)
@@ -242,7 +380,7 @@ def plan_import(path: Path, *, skip_duplicates: bool = False) -> ImportPlan:
         if key in seen:
             if not skip_duplicates:
                 raise ImportProblem(
-                    f"{path.name}:{phrasing.line}: duplicate row, the same intent and text "
+                    f"{_where(plan, phrasing)}: duplicate row, the same intent and text "
                     f"as line {seen[key]}; remove it or import with --skip-duplicates")
             plan.skipped_duplicates += 1
             continue
@@ -251,7 +389,23 @@ def plan_import(path: Path, *, skip_duplicates: bool = False) -> ImportPlan:
     fallback_lang = _majority_language(plan.phrasings)
     for phrasing in plan.phrasings:
         phrasing.lang = phrasing.lang or fallback_lang
+    _check_one_answer(plan)
     return plan
+
+
+def _check_one_answer(plan: ImportPlan) -> None:
+    """ImportProblem if rows give one entry two different answers in a language: one of
+    them would be dropped without a word."""
+    first: dict[tuple[str, str], Phrasing] = {}
+    for phrasing in plan.phrasings:
+        if not phrasing.answer:
+            continue
+        earlier = first.setdefault((phrasing.intent, phrasing.lang), phrasing)
+        if earlier.answer != phrasing.answer:
+            raise ImportProblem(
+                f"{_where(plan, phrasing)}: another answer for {phrasing.intent} "
+                f"({phrasing.lang}) than line {earlier.line} gives; an entry has one answer "
+                "a language")
 
 
 def _majority_language(phrasings: list[Phrasing]) -> str:
@@ -264,12 +418,15 @@ def _majority_language(phrasings: list[Phrasing]) -> str:
 
 def write_import(db: sqlite_utils.Database, plan: ImportPlan,
                  progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Add the plan's entries and phrasings in one transaction; existing ones are kept."""
+    """Add the plan's entries and phrasings in one transaction; existing ones are kept, and
+    an answer the file gives replaces an imported entry's. ImportProblem, before anything
+    is written, for what the knowledge base cannot take (see _check_answers)."""
+    _check_answers(db, plan)
     stamp = now()
     known = {row[0] for row in db.execute("SELECT id FROM entries")}
     titled = {(r[0], r[1]) for r in db.execute("SELECT entry_id, lang FROM answers")}
     new_entries = sorted(plan.intents - known)
-    added = 0
+    added = changed = 0
     with db.atomic():
         db["entries"].insert_all(
             ({"id": intent, "kind": "faq", "origin": IMPORTED, "source": plan.source,
@@ -285,8 +442,9 @@ def write_import(db: sqlite_utils.Database, plan: ImportPlan,
                                       "title": phrasing.text, "text": phrasing.answer},
                                      ignore=True)
             elif phrasing.answer:
-                db.execute("UPDATE answers SET text = ? WHERE entry_id = ? AND lang = ? "
-                           "AND text IS NULL", [phrasing.answer, *key])
+                rows = db.execute("UPDATE answers SET text = ? WHERE entry_id = ? AND lang = ? "
+                                  "AND text IS NOT ?", [phrasing.answer, *key, phrasing.answer])
+                changed += rows.rowcount if phrasing.intent in known else 0
             normalized = normalize(phrasing.text)
             if normalized:
                 batch.append({"entry_id": phrasing.intent, "lang": phrasing.lang,
@@ -309,4 +467,37 @@ def write_import(db: sqlite_utils.Database, plan: ImportPlan,
         db.execute("UPDATE entries SET updated_at = ? WHERE id IN (SELECT value FROM json_each(?))",
                    [stamp, json.dumps(sorted(plan.intents), ensure_ascii=False)])
     return {"entries": len(new_entries), "phrasings": added + named, "names": named,
-            "duplicates_skipped": plan.skipped_duplicates}
+            "answers": changed, "duplicates_skipped": plan.skipped_duplicates}
+
+
+def _check_answers(db: sqlite_utils.Database, plan: ImportPlan) -> None:
+    """ImportProblem if an answer quotes a fact this knowledge base lacks ({name} would be
+    shown as written), or would replace a curated entry's answer, which its knowledge
+    source gives back at the next build."""
+    facts = {row[0] for row in db.execute("SELECT id FROM entries WHERE kind = 'fact'")}
+    curated = {row[0] for row in db.execute("SELECT id FROM entries WHERE origin != ?",
+                                            [IMPORTED])}
+    stored = {(row[0], row[1]): row[2]
+              for row in db.execute("SELECT entry_id, lang, text FROM answers")}
+    for phrasing in plan.phrasings:
+        if not phrasing.answer:
+            continue
+        where = _where(plan, phrasing)
+        for name in PLACEHOLDER.findall(phrasing.answer):
+            if name not in facts:
+                raise ImportProblem(f"{where}: {{{name}}} in the answer names no fact of this "
+                                    "knowledge base; write a fact's id between braces, or "
+                                    "leave the braces out")
+        old = stored.get((phrasing.intent, phrasing.lang))
+        if phrasing.intent in curated and old and old != phrasing.answer:
+            raise ImportProblem(
+                f"{where}: {phrasing.intent} is an entry of the curated knowledge with "
+                f"another answer ({phrasing.lang}); change it in its knowledge source, or "
+                "leave the answer out of the file to add only the phrasing")
+
+
+def _where(plan: ImportPlan, phrasing: Phrasing) -> str:
+    """Where a phrasing came from, for a message: its line, or its entry in a YAML file."""
+    if phrasing.line:
+        return f"{plan.source}:{phrasing.line}"
+    return f"{plan.source}: entry {phrasing.intent} ({phrasing.lang})"

@@ -17,11 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from bot.answering import Answerer, Outcome, decide, normalized_question, written_question
-from bot.kb.imports import read_table
+from bot.kb.imports import EITHER, OUT_OF_SCOPE, ImportProblem, read_table, shown_name
+from bot.matching.matcher import Candidate
 from bot.matching.thresholds import Thresholds
 from bot.text.language import script_language
-
-OUT_OF_SCOPE = {"", "oos", "out_of_scope", "none"}
 
 
 @dataclass(frozen=True)
@@ -37,14 +36,24 @@ def labelled(intent: str, text: str, lang: str | None = None) -> LabelledQuestio
     """Parse a row's intent cell ("" / "oos" for out of scope, "a|b" for either)."""
     intent = (intent or "").strip()
     intents = frozenset() if intent.lower() in OUT_OF_SCOPE else frozenset(
-        part.strip() for part in intent.split("|") if part.strip())
+        part.strip() for part in intent.split(EITHER) if part.strip())
     return LabelledQuestion(text, intents, (lang or "").strip() or None)
 
 
 def read_questions(path: Path) -> list[LabelledQuestion]:
     """The rows of an evaluation CSV (`intent,text[,lang]`), checked like an import."""
-    return [labelled(row.intent, row.text, row.lang)
-            for row in read_table(path, require_intent=False)]
+    if path.suffix.lower() in (".yaml", ".yml"):
+        raise ImportProblem(f"{shown_name(path)}: eval reads questions from a CSV or TSV file "
+                            "(intent,text[,lang]), not from YAML")
+    questions = []
+    for row in read_table(path, require_intent=False):
+        question = labelled(row.intent, row.text, row.lang)
+        if not question.intents and row.intent.lower() not in OUT_OF_SCOPE:
+            raise ImportProblem(f"{shown_name(path)}:{row.line}: the intent {row.intent!r} "
+                                f"names no entry; write an entry's id, ids joined by "
+                                f"{EITHER!r}, or oos for a question to decline")
+        questions.append(question)
+    return questions
 
 
 def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
@@ -60,6 +69,7 @@ def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
     top1 = 0
     confusions: Counter[tuple[str, str]] = Counter()
     latencies = []
+    unknown: Counter[str] = Counter()
     answerer.matcher.warm()
     for question in questions:
         started = time.perf_counter()
@@ -74,6 +84,8 @@ def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
             oos["suggested"] += reply.outcome == Outcome.SUGGEST
             continue
         total[lang] += 1
+        if not question.intents & answerer.kinds.keys():
+            unknown[min(question.intents)] += 1
         answered = reply.outcome in (Outcome.ANSWER, Outcome.SMALLTALK)
         fallback[lang] += reply.outcome in (Outcome.FALLBACK, Outcome.EMPTY)
         suggested[lang] += reply.outcome == Outcome.SUGGEST
@@ -99,6 +111,8 @@ def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
         "oos_n": oos["n"],
         "oos_rejected": _share(oos["rejected"], oos["n"]),
         "oos_suggested": _share(oos["suggested"], oos["n"]),
+        "unknown_intents": {"n": sum(unknown.values()), "distinct": len(unknown),
+                            "intents": [intent for intent, _ in unknown.most_common(10)]},
         "confused": [{"expected": a, "answered": b, "count": c}
                      for (a, b), c in confusions.most_common(10)],
         "latency_ms": {"p50": round(float(np.percentile(ms, 50)), 3),
@@ -118,12 +132,11 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion]) -> list[dic
     below answer as it is now, the margin stays as it is)."""
     current = answerer.thresholds
     gap = current.answer - current.suggest
-    ranked = [(q, answerer.matcher.rank(normalized_question(q.text),
-                                                written=written_question(q.text)))
-              for q in questions]
+    ranked = [(q, _ranked(answerer, q.text)) for q in questions]
     rows = []
     for answer in sorted({*SWEEP, current.answer}):
-        limits = Thresholds(answer=answer, suggest=max(0.0, answer - gap), margin=current.margin)
+        limits = Thresholds(answer=answer, suggest=round(max(0.0, answer - gap), 3),
+                            margin=current.margin)
         counts = Counter()
         for question, candidates in ranked:
             decision = decide(candidates, limits, answerer.offerable)
@@ -143,6 +156,13 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion]) -> list[dic
                      "fallback_rate": _share(counts["fallback"], counts["in"]),
                      "oos_rejected": _share(counts["declined"], counts["oos"])})
     return rows
+
+
+def _ranked(answerer: Answerer, text: str) -> list[Candidate]:
+    """The candidates the bot weighs for `text`: none for a text without letters or digits,
+    which the bot asks to send again as text (see Answerer.answer)."""
+    normalized = normalized_question(text)
+    return answerer.matcher.rank(normalized, written=written_question(text)) if normalized else []
 
 
 def render_sweep(rows: list[dict], current: Thresholds) -> str:
@@ -182,6 +202,12 @@ def render_report(report: dict) -> str:
     latency = report["latency_ms"]
     lines.append(f"latency: p50 {latency['p50']:.2f} ms, p99 {latency['p99']:.2f} ms, "
                  f"{report['questions_per_second']:.0f} questions/s")
+    unknown = report["unknown_intents"]
+    if unknown["n"]:
+        more = ", ..." if unknown["distinct"] > len(unknown["intents"]) else ""
+        lines.append(f"{unknown['n']} in-scope questions name intents the knowledge base does "
+                     f"not have, so none is answered right: {', '.join(unknown['intents'])}"
+                     f"{more}")
     if report["confused"]:
         lines.append("most confused (expected -> answered):")
         lines += [f"  {c['count']:>4}  {c['expected']} -> {c['answered']}"
