@@ -25,7 +25,7 @@ import sqlite_utils
 
 from bot.kb.build import now
 from bot.kb.sources import PLACEHOLDER, SourceError, read_entries_file
-from bot.text.language import LANGUAGES, language_of_locale, script_language
+from bot.text.language import LANGUAGES, script_language
 from bot.text.normalize import normalize
 
 MAX_TEXT = 4096
@@ -39,7 +39,8 @@ IMPORTED = "imported"
 # accepts either entry. No entry may be named so, or its questions could never be scored.
 OUT_OF_SCOPE = frozenset({"", "oos", "out_of_scope", "none"})
 EITHER = "|"
-LANGUAGE_NAMES = {"arabic": "ar", "english": "en", "العربية": "ar", "عربي": "ar"}
+LANGUAGE_NAMES = {"arabic": "ar", "english": "en", "العربية": "ar", "عربي": "ar",
+                  "عربية": "ar", "الإنجليزية": "en", "إنجليزي": "en"}
 DELIMITERS = {"\t": "tab", ",": "comma", ";": "semicolon"}
 # An intent's name is a phrasing when it has at most this many words, of letters only, in a
 # file of fewer than NAMES_BELOW rows per intent on average. BANKING77 with ten phrasings an
@@ -261,10 +262,11 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
                 raise ImportProblem(
                     f"{where}: the {what} runs over several lines and a later one holds a "
                     f"{DELIMITERS[delimiter]}: is a quotation mark left open in this row?")
-        _check_phrasing(where, question, answer)
-        if require_intent:
+        _check_lengths(where, question, answer)
+        if require_intent:  # what a question to evaluate may hold, as a message may
             _check_entry_name(where, intent)
             _check_matchable(where, question)
+            _check_controls(where, question, answer)
         lang = _language(row[lang_at], where) if lang_at is not None else None
         phrasings.append(Phrasing(line, intent, question, lang, answer or None,
                                   raw=row[text_at], by_answer=qna))
@@ -274,27 +276,33 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
 
 
 def _language(cell: str, where: str) -> str | None:
-    """The language a `lang` cell names (ar, en, Arabic, en-GB...), None if it is empty."""
+    """The language a `lang` cell names (ar, en, Arabic, en-GB, arabic_msa...), None if it
+    is empty."""
     value = cell.strip()
     if not value:
         return None
-    lang = LANGUAGE_NAMES.get(value.lower()) or language_of_locale(value)
-    if lang is None:
+    first = re.split(r"[-_\s]", value.lower(), maxsplit=1)[0]
+    lang = LANGUAGE_NAMES.get(first, first)
+    if lang not in LANGUAGES:
         raise ImportProblem(f"{where}: language {value!r} is not ar or en (nor a locale of "
                             "either, such as ar-EG or en-GB)")
     return lang
 
 
-def _check_phrasing(where: str, text: str, answer: str | None) -> None:
+def _check_lengths(where: str, text: str, answer: str | None) -> None:
     """The limits every import keeps, told at `where`: MAX_TEXT characters a phrasing,
-    MAX_ANSWER an answer, and no control characters (a NUL, an escape) but line breaks
-    and tabs."""
+    MAX_ANSWER an answer."""
     if len(text) > MAX_TEXT:
         raise ImportProblem(f"{where}: the text is {len(text):,} characters long; "
                            f"a phrasing may have at most {MAX_TEXT:,}")
     if answer and len(answer) > MAX_ANSWER:
         raise ImportProblem(f"{where}: the answer is {len(answer):,} characters long; "
                            f"at most {MAX_ANSWER:,}")
+
+
+def _check_controls(where: str, text: str, answer: str | None) -> None:
+    """ImportProblem if a phrasing or answer holds a control character (a NUL, an escape)
+    other than a line break or a tab: it would be stored, and shown, as it is."""
     for what, cell in (("text", text), ("answer", answer or "")):
         control = _control(cell, allowed="\t\n\r")
         if control:
@@ -358,8 +366,9 @@ def read_yaml(path: Path) -> list[Phrasing]:
         for lang, wording in entry.wordings.items():
             for text in (wording.title, *wording.phrasings):
                 where = f"{name}: entry {entry.id} ({lang})"
-                _check_phrasing(where, text, wording.answer)
+                _check_lengths(where, text, wording.answer)
                 _check_matchable(where, text)
+                _check_controls(where, text, wording.answer)
                 phrasings.append(Phrasing(0, entry.id, text, lang, wording.answer))
     return phrasings
 

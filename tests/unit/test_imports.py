@@ -81,8 +81,8 @@ def test_a_question_over_several_lines_in_quotes_is_one_phrasing(tmp_path: Path)
 
 def test_languages_are_read_by_name_and_locale(tmp_path: Path) -> None:
     plan = _plan(tmp_path, "intent,text,lang\ncard,where is it,English\ncard,وين بطاقتي,ar-EG\n"
-                           "card,my card,EN\ncard,بطاقتي,العربية\n")
-    assert [p.lang for p in plan.phrasings] == ["en", "ar", "en", "ar"]
+                           "card,my card,EN\ncard,بطاقتي,العربية\ncard,بطاقتي وين,arabic_msa\n")
+    assert [p.lang for p in plan.phrasings] == ["en", "ar", "en", "ar", "ar"]
 
 
 def test_a_semicolon_separated_file_is_read(tmp_path: Path) -> None:
@@ -199,6 +199,13 @@ def test_eval_refuses_a_file_it_would_misread(tmp_path: Path, content: str, name
     with pytest.raises(ImportProblem) as refused:
         read_questions(path)
     assert str(refused.value) == message
+
+
+def test_eval_takes_a_question_as_a_message_would_come(tmp_path: Path) -> None:
+    path = tmp_path / "test.csv"
+    path.write_text("intent,text\nwhat-is-the-halving,what is\x00 the halving\n"
+                    "oos,😀\n", encoding="utf-8")
+    assert [q.text for q in read_questions(path)] == ["what is\x00 the halving", "😀"]
 
 
 def test_sweep_declines_what_has_no_letters_as_the_bot_does(answerer, tmp_path: Path) -> None:
