@@ -16,7 +16,6 @@ import io
 import json
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +49,8 @@ MAX_NAME_WORDS = 8
 NAMES_BELOW = 50
 _NAME_SEPARATORS = re.compile(r"[\s_\-./:]+")
 _LETTERS = re.compile(r"[^\W\d_]+")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_\u0640]")  # tatweel only stretches a word
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class ImportProblem(ValueError):
@@ -332,16 +333,16 @@ def _check_entry_name(where: str, intent: str) -> None:
 
 def _check_matchable(where: str, text: str) -> None:
     """ImportProblem if a phrasing has nothing a question could match (only emoji, marks or
-    punctuation): its entry would be answered by nothing."""
-    if not normalize(text):
+    punctuation): its entry would be answered by nothing. A letter or digit is what
+    normalization keeps."""
+    if not _LETTER_OR_DIGIT.search(text):
         raise ImportProblem(f"{where}: the text {text!r} has no letters or digits to match "
                             "a question by")
 
 
 def _control(text: str, *, allowed: str) -> str | None:
-    """The first control character of `text` that is not in `allowed`, if any."""
-    return next((c for c in text if c not in allowed and unicodedata.category(c) == "Cc"),
-                None)
+    """The first control character (Unicode category Cc) of `text` not in `allowed`."""
+    return next((c for c in _CONTROL.findall(text) if c not in allowed), None)
 
 
 def _check_file(path: Path) -> None:

@@ -39,6 +39,8 @@ def _refusal(tmp_path: Path, content: str, name: str = "train.csv") -> str:
          "quotation mark left open in this row?"),
         ("intent,text\ncard,where is it\ncard,😀 !!\n",
          "train.csv:3: the text '😀 !!' has no letters or digits to match a question by"),
+        ("intent,text\ncard,where is it\ncard,ـــ؟\n",
+         "train.csv:3: the text 'ـــ؟' has no letters or digits to match a question by"),
         ("intent,text\noos,what is the weather\n",
          "train.csv:2: the intent 'oos' marks, in evaluation files, a question to decline"),
         ("intent,text\nNone,tell me a joke\n",
