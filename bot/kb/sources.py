@@ -295,7 +295,8 @@ def _load(path: Path, reader: _Reader) -> Any:
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except UnicodeDecodeError as exc:
-        reader.problems.append(Problem(name, 0, "file", f"is not UTF-8 text ({exc.reason})"))
+        line = exc.object[:exc.start].count(b"\n") + 1
+        reader.problems.append(Problem(name, line, "file", f"is not UTF-8 text ({exc.reason})"))
     except OSError as exc:  # a folder by that name, a file that cannot be read
         reader.problems.append(Problem(name, 0, "file", f"cannot be read ({exc.strerror})"))
     except RecursionError:

@@ -91,6 +91,18 @@ def test_a_source_that_cannot_be_read_is_named(sources: Path) -> None:
         "summaries.yaml:0: yaml: nested too deeply to be read"]
 
 
+def test_a_source_that_is_not_utf8_is_told_at_its_line(sources: Path) -> None:
+    path = sources / "summaries.yaml"
+    path.write_bytes(path.read_bytes().replace("رصدت".encode(), "r\xe9sum\xe9".encode("latin-1"),
+                                               1))
+    line = path.read_bytes()[:path.read_bytes().index(b"\xe9")].count(b"\n") + 1
+    with pytest.raises(SourceError) as caught:
+        read_sources(sources)
+    assert [str(p) for p in caught.value.problems] == [
+        f"summaries.yaml:{line}: file: is not UTF-8 text (invalid continuation byte)"]
+    assert line > 1
+
+
 def test_yaml_syntax_error_has_a_line(sources: Path) -> None:
     path = sources / "summaries.yaml"
     path.write_text("summaries:\n  - id: x\n    en: [unclosed\n", encoding="utf-8")
