@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import secrets
 import sqlite3
 import sys
@@ -13,9 +14,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 import sqlite_utils
+from click.core import ParameterSource
 
 from bot.answering import Answerer, Asker
 from bot.config import ConfigError, Settings, load_env_file, load_settings
@@ -323,21 +326,68 @@ def eval_command(file: Path, as_json: bool, sweep: bool, db_path: Path | None) -
                else evaluation.render_report(report))
 
 
+def _https_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--webhook-url, if Telegram would post to it: it refuses anything but HTTPS, which was
+    told after the token was checked, in the Bot API's words."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        usable = parts.scheme == "https" and bool(parts.hostname)
+    except ValueError:  # a bracket left open
+        usable = False
+    if not usable:
+        raise click.BadParameter(f"{value!r} is not an HTTPS URL with a host, such as "
+                                 "https://bot.example.org/faqbot: Telegram posts updates only "
+                                 "to HTTPS.")
+    return value
+
+
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _telegram_secret(ctx: click.Context, param: click.Parameter,
+                     value: str | None) -> str | None:
+    """--secret-token, if Telegram accepts it (setWebhook refuses any other); not shown when
+    refused, being a secret."""
+    if value is not None and not SECRET_TOKEN.fullmatch(value):
+        raise click.BadParameter("it must be 1 to 256 characters, each a letter A-Z or a-z, a "
+                                 "digit, _ or - (Telegram's rule).")
+    return value
+
+
+def _refuse_webhook_options_alone(ctx: click.Context) -> None:
+    """A UsageError if --listen, --port or --secret-token is given without --webhook-url:
+    polling ignored them, so a forgotten --webhook-url went unnoticed."""
+    given = [f"--{name.replace('_', '-')}" for name in ("listen", "port", "secret_token")
+             if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)]
+    if given:
+        verb = "applies" if len(given) == 1 else "apply"
+        raise click.UsageError(f"{' and '.join(given)} {verb} only to a webhook: give "
+                               "--webhook-url too, or leave it out to poll.")
+
+
 @cli.command()
-@click.option("--webhook-url", help="Public HTTPS URL Telegram should post updates to.")
+@click.option("--webhook-url", callback=_https_url,
+              help="Public HTTPS URL Telegram should post updates to.")
 @click.option("--listen", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8443, show_default=True,
               help="Webhook port.")
-@click.option("--secret-token", help="Secret Telegram sends in each webhook request header.")
+@click.option("--secret-token", callback=_telegram_secret,
+              help="Secret Telegram sends in each webhook request header (1-256 of A-Z a-z "
+                   "0-9 _ -).")
 @db_option
-def run(webhook_url: str | None, listen: str, port: int, secret_token: str | None,
-        db_path: Path | None) -> None:
+@click.pass_context
+def run(ctx: click.Context, webhook_url: str | None, listen: str, port: int,
+        secret_token: str | None, db_path: Path | None) -> None:
     """Run the bot: long polling, or a webhook server with --webhook-url."""
     from telegram import Update
     from telegram.error import InvalidToken, TelegramError
 
     from bot.tg.app import build_application, protect_logs, webhook_path
 
+    if not webhook_url:
+        _refuse_webhook_options_alone(ctx)
     settings = _settings()
     try:
         token = settings.require_token()

@@ -35,6 +35,10 @@ class Settings:
                 "then run `export TELEGRAM_BOT_TOKEN=<the token it gives you>` "
                 "(or put that line in a .env file) and start the bot again."
             )
+        if any(char.isspace() for char in self.token):  # shown in the URL httpx refused
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is malformed: it has a space or a line break inside. Copy "
+                "it again from @BotFather, as one line.")
         return self.token
 
 

@@ -126,3 +126,16 @@ def test_an_api_url_without_a_path_is_named_without_the_token(tmp_path: Path) ->
         "Error: TELEGRAM_API_BASE_URL must end in a path, as in http://127.0.0.1:8081/bot (the "
         "token is appended to it), got 'http://127.0.0.1:9'.\n")
     assert TOKEN.split(":")[1] not in result.stdout + result.stderr
+
+
+def test_a_token_broken_over_two_lines_is_named_unshown(tmp_path: Path) -> None:
+    """It was sent, and httpx's refusal of the URL made of it was shown."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "626262:run-process\ntoken-abcdef",
+           "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot", "FAQBOT_DB": str(tmp_path / "kb.db")}
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=REFUSED)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Error: TELEGRAM_BOT_TOKEN is malformed: it has a space or a line break inside. Copy it "
+        "again from @BotFather, as one line.\n")
+    assert list(tmp_path.iterdir()) == []

@@ -591,3 +591,40 @@ def test_a_question_without_letters_is_answered_as_the_bot_would(run, fresh_db_p
     result = run("ask", "--db", str(fresh_db_path), "--lang", "en", "👍")
     assert result.exit_code == 0
     assert result.output == "Please send your question as text, in Arabic or English.\n"
+
+
+@pytest.mark.parametrize("url", ["http://bot.example.org/hook", "bot.example.org/hook",
+                                 "https://", "https:///hook", "https://[::1/hook"])
+def test_a_webhook_url_telegram_would_refuse_is_refused_first(run, url: str) -> None:
+    """Telegram posts updates only to HTTPS: it was told after the token was checked, in
+    the Bot API's words."""
+    result = run("run", "--webhook-url", url)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--webhook-url': {url!r} is not an HTTPS URL with a host, "
+        "such as https://bot.example.org/faqbot: Telegram posts updates only to HTTPS.")
+
+
+@pytest.mark.parametrize("secret", ["", "two words", "x" * 257, "sécret", "a/b"])
+def test_a_secret_token_telegram_would_refuse_is_refused_unshown(run, secret: str) -> None:
+    result = run("run", "--webhook-url", "https://bot.example.org/hook", "--secret-token", secret)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: Invalid value for '--secret-token': it must be 1 to 256 characters, each a "
+        "letter A-Z or a-z, a digit, _ or - (Telegram's rule).")
+
+
+@pytest.mark.parametrize(("given", "named"), [
+    (["--port", "9000"], "--port applies"),
+    (["--port", "8443"], "--port applies"),
+    (["--listen", "127.0.0.1"], "--listen applies"),
+    (["--secret-token", "s3cret"], "--secret-token applies"),
+    (["--listen", "::1", "--port", "9000"], "--listen and --port apply"),
+])
+def test_webhook_options_without_a_webhook_are_refused(run, given: list[str],
+                                                       named: str) -> None:
+    """They were ignored: the bot polled."""
+    result = run("run", *given)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: {named} only to a webhook: give --webhook-url too, or leave it out to poll.")

@@ -68,3 +68,12 @@ def test_an_api_url_without_a_path_is_named(url: str) -> None:
     assert str(refused.value) == (
         "TELEGRAM_API_BASE_URL must end in a path, as in http://127.0.0.1:8081/bot (the "
         f"token is appended to it), got {url!r}.")
+
+
+@pytest.mark.parametrize("token", ["123:abc def", "123:abc\ndef", "123:abc\tdef"])
+def test_a_token_with_a_space_inside_is_refused_unshown(token: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"TELEGRAM_BOT_TOKEN": f" {token}\n"}).require_token()
+    assert str(refused.value) == (
+        "TELEGRAM_BOT_TOKEN is malformed: it has a space or a line break inside. Copy it "
+        "again from @BotFather, as one line.")
