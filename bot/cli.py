@@ -263,11 +263,34 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
     refresh_index(db)
 
 
+def _no_minus_zero(ctx: click.Context, param: click.Parameter,
+                   value: float | None) -> float | None:
+    """A threshold as given, but -0 as 0: the range lets it through, and it was stored and
+    shown as -0.000."""
+    return 0.0 if value == 0 else value
+
+
+def _crossing(changes: dict[str, float], current: Thresholds) -> str:
+    """What else to give when one threshold is moved past the other, which would stay as it
+    is: the check says only what the values would be."""
+    moved = replace(current, **changes)
+    if moved.suggest <= moved.answer:
+        return ""
+    if "suggest" not in changes:
+        return (f": lower --suggest too, to at most {moved.answer:g} (it stays "
+                f"{current.suggest:g} otherwise).")
+    if "answer" not in changes:
+        return (f": raise --answer too, to at least {moved.suggest:g} (it stays "
+                f"{current.answer:g} otherwise).")
+    return ""
+
+
 @kb.command("thresholds")
-@click.option("--answer", type=click.FloatRange(0, 1), help="Confidence needed to answer.")
-@click.option("--suggest", type=click.FloatRange(0, 1),
+@click.option("--answer", type=click.FloatRange(0, 1), callback=_no_minus_zero,
+              help="Confidence needed to answer.")
+@click.option("--suggest", type=click.FloatRange(0, 1), callback=_no_minus_zero,
               help="Confidence needed to offer a choice in \"did you mean\".")
-@click.option("--margin", type=click.FloatRange(0, 1, max_open=True),
+@click.option("--margin", type=click.FloatRange(0, 1, max_open=True), callback=_no_minus_zero,
               help="Lead over the runner-up needed to answer without asking.")
 @click.option("--reset", is_flag=True, help="Back to the built-in defaults.")
 @db_option
@@ -286,7 +309,7 @@ def kb_thresholds(answer: float | None, suggest: float | None, margin: float | N
         try:
             save_thresholds(db, replace(current, **changes))
         except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(f"{exc}{_crossing(changes, current)}") from None
     shown = load_thresholds(db)
     click.echo(f"answer {shown.answer:.3f}, suggest {shown.suggest:.3f}, margin {shown.margin:.3f}")
 

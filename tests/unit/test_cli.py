@@ -255,7 +255,8 @@ def test_thresholds_are_stored_and_checked(run) -> None:
     assert refused.exit_code == 1
     assert refused.output == (
         "Error: thresholds must satisfy 0 <= suggest <= answer <= 1 and 0 <= margin < 1, "
-        "and these would be answer 0.7, suggest 0.9, margin 0.05\n")
+        "and these would be answer 0.7, suggest 0.9, margin 0.05: raise --answer too, to at "
+        "least 0.9 (it stays 0.7 otherwise).\n")
     refused = run("kb", "thresholds", "--db", "kb.db", "--margin", "1")
     assert refused.exit_code == 2 and "0<=x<1" in refused.output
     assert run("kb", "thresholds", "--db", "kb.db", "--reset").output == (
@@ -628,3 +629,24 @@ def test_webhook_options_without_a_webhook_are_refused(run, given: list[str],
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == (
         f"Error: {named} only to a webhook: give --webhook-url too, or leave it out to poll.")
+
+
+def test_a_threshold_that_crosses_the_other_says_to_change_that_one_too(run) -> None:
+    run("kb", "thresholds", "--db", "kb.db")
+    refused = run("kb", "thresholds", "--db", "kb.db", "--answer", "0.1")
+    assert refused.exit_code == 1
+    assert refused.output == (
+        "Error: thresholds must satisfy 0 <= suggest <= answer <= 1 and 0 <= margin < 1, "
+        "and these would be answer 0.1, suggest 0.62, margin 0.05: lower --suggest too, to at "
+        "most 0.1 (it stays 0.62 otherwise).\n")
+    refused = run("kb", "thresholds", "--db", "kb.db", "--reset", "--answer", "0.2")
+    assert refused.output.endswith(": lower --suggest too, to at most 0.2 (it stays 0.29 "
+                                   "otherwise).\n")
+
+
+def test_a_threshold_of_minus_zero_is_zero(run) -> None:
+    run("kb", "thresholds", "--db", "kb.db")
+    assert run("kb", "thresholds", "--db", "kb.db", "--margin", "-0").output == (
+        "answer 0.640, suggest 0.620, margin 0.000\n")
+    assert run("kb", "thresholds", "--db", "kb.db", "--suggest", "-0.0").output == (
+        "answer 0.640, suggest 0.000, margin 0.000\n")
