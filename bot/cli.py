@@ -21,7 +21,7 @@ import sqlite_utils
 from click.core import ParameterSource
 
 from bot.answering import Answerer, Asker
-from bot.config import ConfigError, Settings, load_env_file, load_settings
+from bot.config import ConfigError, Settings, encoder_wanted, load_env_file, load_settings
 from bot.i18n.formatting import is_known_locale
 from bot.kb.build import build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, write_import
@@ -159,6 +159,7 @@ def cli(verbose: bool) -> None:
     """A bilingual (Arabic and English) Telegram bot answering from a knowledge base."""
     try:
         load_env_file()
+        encoder_wanted()  # read deep in the matcher: a value it cannot read is told here
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     logging.basicConfig(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -68,6 +69,23 @@ def _check_env_lines(text: str) -> None:
         if binding.error:
             raise ConfigError(f".env:{binding.original.line}: cannot be read: write "
                               "NAME=value, and close any quote the value opens.")
+
+
+SWITCH = {"on": True, "1": True, "yes": True, "true": True,
+          "off": False, "0": False, "no": False, "false": False}
+
+
+def encoder_wanted(env: Mapping[str, str] | None = None) -> bool:
+    """Whether FAQBOT_ENCODER (in `env`, by default the environment) leaves the sentence
+    encoders on, as they are when it is unset; ConfigError for a value that is neither on
+    nor off: anything but off read as on, so a typo for off went unnoticed."""
+    value = (os.environ if env is None else env).get("FAQBOT_ENCODER", "").strip()
+    if not value:
+        return True
+    if value.lower() not in SWITCH:
+        raise ConfigError("FAQBOT_ENCODER must be on or off (or 1/0, yes/no, true/false), "
+                          f"got {value!r}.")
+    return SWITCH[value.lower()]
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

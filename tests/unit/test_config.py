@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import TELEGRAM_API, ConfigError, load_settings
+from bot.config import TELEGRAM_API, ConfigError, encoder_wanted, load_settings
 
 
 def test_defaults() -> None:
@@ -77,3 +77,22 @@ def test_a_token_with_a_space_inside_is_refused_unshown(token: str) -> None:
     assert str(refused.value) == (
         "TELEGRAM_BOT_TOKEN is malformed: it has a space or a line break inside. Copy it "
         "again from @BotFather, as one line.")
+
+
+@pytest.mark.parametrize(("value", "wanted"), [
+    ("", True), ("on", True), (" YES ", True), ("1", True), ("true", True),
+    ("off", False), ("Off", False), ("0", False), ("no", False), ("false", False),
+])
+def test_the_encoder_switch(value: str, wanted: bool) -> None:
+    assert encoder_wanted({"FAQBOT_ENCODER": value}) is wanted
+    assert encoder_wanted({}) is True
+
+
+@pytest.mark.parametrize("value", ["of", "disabled", "2"])
+def test_an_encoder_switch_that_is_neither_on_nor_off_is_named(value: str) -> None:
+    """Anything but off, 0, no or false read as on, typos included."""
+    with pytest.raises(ConfigError) as refused:
+        encoder_wanted({"FAQBOT_ENCODER": value})
+    assert str(refused.value) == (
+        "FAQBOT_ENCODER must be on or off (or 1/0, yes/no, true/false), got "
+        f"{value!r}.")
