@@ -227,7 +227,7 @@ def kb_build(sources: Path | None, db_path: Path | None) -> None:
 
 
 @kb.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--skip-duplicates", is_flag=True,
               help="Skip rows that repeat an earlier row instead of refusing the file.")
 @db_option
@@ -235,7 +235,7 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
     """Add labelled phrasings from FILE: CSV (intent,text[,lang][,answer]), QnA TSV or YAML.
 
     Rows with the same intent form one entry. Any problem stops the import before anything
-    is written.
+    is written. FILE `-` reads a CSV or TSV from standard input.
     """
     try:  # before the database is opened: opening makes it, or brings an old one up to date
         plan = plan_import(file, skip_duplicates=skip_duplicates)
@@ -316,7 +316,7 @@ def kb_thresholds(answer: float | None, suggest: float | None, margin: float | N
 
 
 @cli.command("eval")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--sweep", is_flag=True,
               help="Report at a range of answer thresholds instead, to choose them.")
@@ -325,6 +325,7 @@ def eval_command(file: Path, as_json: bool, sweep: bool, db_path: Path | None) -
     """Run every row of FILE (CSV: intent,text[,lang]) through the bot and report.
 
     An empty intent or `oos` marks a question the bot should decline; `a|b` accepts either.
+    FILE `-` reads standard input.
     """
     import json
 

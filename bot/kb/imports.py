@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ MAX_INTENT = 200
 INTENT_COLUMNS = ("intent", "label", "category", "intent_name", "class")
 TEXT_COLUMNS = ("text", "question", "utterance", "phrasing", "query", "sentence")
 IMPORTED = "imported"
+STDIN_NAME = "standard input"
 # Intents that mark, in an evaluation file, a question the bot must decline; `a|b` there
 # accepts either entry. No entry may be named so, or its questions could never be scored.
 OUT_OF_SCOPE = frozenset({"", "oos", "out_of_scope", "none"})
@@ -87,11 +89,18 @@ class ImportPlan:
 def shown_name(path: Path) -> str:
     """The file's name as a message (and the database) can hold it: bytes of a name that are
     not UTF-8 become U+FFFD instead of stopping the import when they are written."""
+    if _is_stdin(path):
+        return STDIN_NAME
     return os.fsencode(path.name).decode("utf-8", "replace")
 
 
+def _is_stdin(path: Path) -> bool:
+    """Whether `path` is `-`, which names standard input as command-line tools do."""
+    return str(path) == "-"
+
+
 def _decode(path: Path) -> str:
-    data = path.read_bytes()
+    data = sys.stdin.buffer.read() if _is_stdin(path) else path.read_bytes()
     if not data.strip():
         raise ImportProblem(f"{shown_name(path)}: the file is empty")
     try:
@@ -346,8 +355,8 @@ def _control(text: str, *, allowed: str) -> str | None:
 
 
 def _check_file(path: Path) -> None:
-    """ImportProblem unless `path` is a file (an import's or an evaluation's)."""
-    if not path.is_file():
+    """ImportProblem unless `path` is a file (an import's or an evaluation's) or `-`."""
+    if not _is_stdin(path) and not path.is_file():
         raise ImportProblem(f"{path}: no such file")
 
 

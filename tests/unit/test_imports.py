@@ -1,5 +1,6 @@
 """Reading files of labelled phrasings and questions: what is refused, and where it says so."""
 
+import json
 import os
 from pathlib import Path
 
@@ -244,3 +245,20 @@ def test_the_command_tells_what_the_knowledge_base_cannot_take_and_what_changed(
         "1 new entry, 1 new phrasing\n")
     assert kb_import("intent,text,answer\nhours-1,your hours?,Eight to six.\n").output == (
         "0 new entries, 1 new phrasing, 1 answer changed\n")
+
+
+def test_standard_input_is_read_for_a_dash(fresh_db_path: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    imported = CliRunner().invoke(
+        cli, ["kb", "import", "-", "--db", str(fresh_db_path)], catch_exceptions=False,
+        input=b"intent,text\nhive-news-1,what did hive report this quarter\n")
+    assert (imported.exit_code, imported.output) == (0, "1 new entry, 1 new phrasing\n")
+    evaluated = CliRunner().invoke(
+        cli, ["eval", "-", "--json", "--db", str(fresh_db_path)], catch_exceptions=False,
+        input="intent,text\nwhat-is-the-halving,ما هو تنصيف البيتكوين\n".encode())
+    assert json.loads(evaluated.stdout)["accuracy"] == 1.0
+    refused = CliRunner().invoke(cli, ["kb", "import", "-", "--db", str(fresh_db_path)],
+                                 input=b"intent;text\n")
+    assert refused.output == ("Error: standard input: the file has a header but no rows\n"
+                              "Nothing was imported.\n")
