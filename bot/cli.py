@@ -30,6 +30,7 @@ from bot.kb.store import ForeignDatabase, connect
 from bot.matching.index import load_index
 from bot.matching.thresholds import Thresholds, load_thresholds, save_thresholds
 from bot.matching.vectors import EncodingProgress
+from bot.text.language import language_of_locale
 
 DB_FILE = "faqbot.db_file"  # where the database a command opened is noted, in click's meta
 
@@ -170,11 +171,15 @@ def cli(verbose: bool) -> None:
 
 
 def _known_locale(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """--locale as given, if Babel reads it: one it cannot read was replaced by the reply
+    """--locale as given, if Babel reads it and it is Arabic or English: one it cannot read,
+    or of another language (whose numbers no reply is written in), was replaced by the reply
     language without a word."""
     if value is not None and not is_known_locale(value):
         raise click.BadParameter(f"{value!r} is not a locale: give a language, with a region "
                                  "if you like, as in ar, ar-EG or en-GB.")
+    if value is not None and language_of_locale(value) is None:
+        raise click.BadParameter(f"{value!r} is not a locale of Arabic or English, the "
+                                 "languages of the replies: give one, as in ar, ar-EG or en-GB.")
     return value
 
 

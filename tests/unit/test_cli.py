@@ -52,6 +52,16 @@ def test_a_locale_babel_cannot_read_is_refused(run, fresh_db_path: Path, locale:
         "with a region if you like, as in ar, ar-EG or en-GB.")
 
 
+@pytest.mark.parametrize("locale", ["fr", "de-DE", "root"])
+def test_a_locale_of_another_language_is_refused(run, fresh_db_path: Path, locale: str) -> None:
+    """It was taken, and changed nothing: replies are in Arabic or English."""
+    result = run("ask", "--db", str(fresh_db_path), "--locale", locale, "how much did hive earn")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--locale': {locale!r} is not a locale of Arabic or "
+        "English, the languages of the replies: give one, as in ar, ar-EG or en-GB.")
+
+
 def test_a_locale_with_a_region_writes_its_digits(run, fresh_db_path: Path) -> None:
     result = run("ask", "--db", str(fresh_db_path), "--lang", "ar", "--locale", "ar-EG",
                  "how much did hive earn")
