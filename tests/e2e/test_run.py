@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.tg.loopback import LoopbackBotAPI
 
 TOKEN = "626262:run-process-token-abcdef"
@@ -101,30 +103,23 @@ def test_a_webhook_port_in_use_is_told_in_a_line_before_telegram_is_asked(
         "Choose another --port or --listen, or stop what uses that port.")
 
 
-def test_an_api_url_without_a_host_is_named_without_the_token(tmp_path: Path) -> None:
-    """PTB appends the token to the URL: with no host, its secret half was read as a port
-    and shown in the error."""
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "http://",
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("http://", "TELEGRAM_API_BASE_URL must be a URL with a host (and a port from 1 to "
+      "65535, if any), such as http://127.0.0.1:8081/bot, got 'http://'."),
+     ("http://127.0.0.1:9", "TELEGRAM_API_BASE_URL must end in a path, as in "
+      "http://127.0.0.1:8081/bot (the token is appended to it), got 'http://127.0.0.1:9'.")],
+)
+def test_an_api_url_the_token_cannot_follow_is_named_without_the_token(
+        tmp_path: Path, url: str, message: str) -> None:
+    """PTB appends the token to the URL: with no host, or no path, its secret half was read
+    as a port and shown in the error."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": url,
            "FAQBOT_DB": str(tmp_path / "kb.db")}
     result = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
                             capture_output=True, text=True, timeout=REFUSED)
     assert result.returncode == 1
-    assert result.stderr == (
-        "Error: TELEGRAM_API_BASE_URL must be a URL with a host (and a port from 1 to 65535, "
-        "if any), such as http://127.0.0.1:8081/bot, got 'http://'.\n")
-    assert TOKEN.split(":")[1] not in result.stdout + result.stderr
-
-
-def test_an_api_url_without_a_path_is_named_without_the_token(tmp_path: Path) -> None:
-    """PTB appends the token to the URL: with no path, it was read as part of the port."""
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN,
-           "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9", "FAQBOT_DB": str(tmp_path / "kb.db")}
-    result = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=REFUSED)
-    assert result.returncode == 1
-    assert result.stderr == (
-        "Error: TELEGRAM_API_BASE_URL must end in a path, as in http://127.0.0.1:8081/bot (the "
-        "token is appended to it), got 'http://127.0.0.1:9'.\n")
+    assert result.stderr == f"Error: {message}\n"
     assert TOKEN.split(":")[1] not in result.stdout + result.stderr
 
 
