@@ -24,7 +24,7 @@ from bot.answering import Answerer, Asker
 from bot.config import ConfigError, Settings, encoder_wanted, load_env_file, load_settings
 from bot.i18n.formatting import is_known_locale
 from bot.kb.build import build, ensure_built
-from bot.kb.imports import ImportProblem, plan_import, write_import
+from bot.kb.imports import ImportProblem, plan_import, unknown_facts, write_import
 from bot.kb.sources import SourceError
 from bot.kb.store import ForeignDatabase, connect
 from bot.matching.index import load_index
@@ -254,8 +254,10 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
                 counts = write_import(db, plan, progress=bar.update)
         else:
             counts = write_import(db, plan)
-    except ImportProblem as exc:  # what this knowledge base cannot take, told before writing
+    except ImportProblem as exc:  # a curated answer it would replace: never a new database
         raise click.ClickException(f"{exc}\nNothing was imported.") from None
+    for line in unknown_facts(db, plan):
+        click.echo(line, err=True)
     entries, phrasings = counts["entries"], counts["phrasings"]
     line = (f"{entries} new {'entry' if entries == 1 else 'entries'}, "
             f"{phrasings} new {'phrasing' if phrasings == 1 else 'phrasings'}")

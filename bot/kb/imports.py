@@ -40,8 +40,12 @@ STDIN_NAME = "standard input"
 # accepts either entry. No entry may be named so, or its questions could never be scored.
 OUT_OF_SCOPE = frozenset({"", "oos", "out_of_scope", "none"})
 EITHER = "|"
-LANGUAGE_NAMES = {"arabic": "ar", "english": "en", "العربية": "ar", "عربي": "ar",
-                  "عربية": "ar", "الإنجليزية": "en", "إنجليزي": "en"}
+# Names and codes of the two languages beside ar and en: ISO 639-2/3 (ara, arb for Modern
+# Standard Arabic, eng), as FLORES writes them too (arb_Arab), and the words people type.
+LANGUAGE_NAMES = {"arabic": "ar", "ara": "ar", "arb": "ar", "عربي": "ar", "عربية": "ar",
+                  "العربية": "ar", "english": "en", "eng": "en", "إنجليزي": "en",
+                  "انجليزي": "en", "إنجليزية": "en", "انجليزية": "en", "الإنجليزية": "en",
+                  "الانجليزية": "en"}
 DELIMITERS = {"\t": "tab", ",": "comma", ";": "semicolon"}
 # An intent's name is a phrasing when it has at most this many words, of letters only, in a
 # file of fewer than NAMES_BELOW rows per intent on average. BANKING77 with ten phrasings an
@@ -131,25 +135,50 @@ def _column(header: list[str], names: tuple[str, ...]) -> int | None:
 def _rows(text: str, name: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """The records of the file with the line each starts on.
 
-    Tab-separated files are read as tab-separated values are written, without quoting: a
-    QnA-Maker answer may open with a quotation mark. A cell wholly in quotes (as a
-    spreadsheet writes one that holds a quote) is unquoted all the same.
+    Cells are read as spreadsheets and csv writers quote them, forgiving a stray quotation
+    mark inside a cell (as in `"he said "no" twice"`). A tab-separated file that does not
+    follow those rules is read without quoting, as tab-separated values are written by
+    hand and by QnA Maker, whose answers may open with a quotation mark; a cell wholly in
+    quotes is unquoted all the same.
     """
     csv.field_size_limit(MAX_FIELD)
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
-    start = last = 1
+    if delimiter == "\t" and not _quoted_rightly(text, delimiter):
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                            quoting=csv.QUOTE_NONE)
+        for start, row in _numbered(reader, name):
+            yield start, [_unquoted(cell) for cell in row]
+        return
+    lines = io.StringIO(text, newline="").readlines()  # the lines as the reader counts them
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for start, row in _numbered(reader, name):
+        if reader.line_num > start:
+            _check_quotes(lines[start - 1:reader.line_num], name, delimiter, start)
+        yield start, row
+
+
+def _numbered(reader: Iterator[list[str]], name: str) -> Iterator[tuple[int, list[str]]]:
+    """The reader's records with the line each starts on; a csv error told at its line."""
+    start = 1
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
             raise ImportProblem(f"{name}:{reader.line_num}: {exc}") from None
-        yield start, [_unquoted(cell) for cell in row] if quoting == csv.QUOTE_NONE else row
-        start, last = reader.line_num + 1, start
-    if quoting != csv.QUOTE_NONE:
-        _check_last_quote(text, name, delimiter, last)
+        yield start, row
+        start = reader.line_num + 1
+
+
+def _quoted_rightly(text: str, delimiter: str) -> bool:
+    """Whether every quotation mark of the file opens or closes a quoted cell, or is
+    doubled inside one, as csv writers put them."""
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error:
+        return False
+    return True
 
 
 def _unquoted(cell: str) -> str:
@@ -160,21 +189,15 @@ def _unquoted(cell: str) -> str:
     return cell
 
 
-def _check_last_quote(text: str, name: str, delimiter: str, line: int) -> None:
-    """ImportProblem if the file ends inside a quoted cell of its last record (starting at
-    `line`): a quote opened and never closed takes every row after it into one cell, which
-    the reader returns without a word."""
-    lines = io.StringIO(text, newline="").readlines()  # the lines as the reader counts them
-    tail = io.StringIO("".join(lines[line - 1:]), newline="")
-    try:
-        for _ in csv.reader(tail, delimiter=delimiter, strict=True):
-            pass
-    except csv.Error as exc:
-        if "unexpected end of data" in str(exc):
-            raise ImportProblem(
-                f"{name}:{line}: a quotation mark opened in this row is never closed, so "
-                "every line after it would be one cell; close it, or write a quote inside "
-                "a quoted cell as two (\"\")") from None
+def _check_quotes(lines: list[str], name: str, delimiter: str, start: int) -> None:
+    """ImportProblem unless a record over several lines is quoted rightly: a quotation mark
+    left open takes the rows after it into one cell, up to the next quotation mark or the
+    end of the file, and the reader returns them without a word."""
+    if not _quoted_rightly("".join(lines), delimiter):
+        raise ImportProblem(
+            f"{name}:{start}: a quotation mark opened in this row is left open, so lines "
+            f"{start} to {start + len(lines) - 1} would be one row; close it, or write a quote "
+            "inside a quoted cell as two (\"\")")
 
 
 def _cells_fit(row: list[str], header: list[str], where: str, delimiter: str) -> None:
@@ -183,15 +206,12 @@ def _cells_fit(row: list[str], header: list[str], where: str, delimiter: str) ->
     extra = row[len(header):]
     if any(cell.strip() for cell in extra):
         separator = DELIMITERS[delimiter]
+        spaced = any(cell[:1].isspace() and cell.lstrip().startswith('"') for cell in row)
+        hint = (f"; a space between a {separator} and an opening quotation mark makes the "
+                "mark part of the text" if spaced else "")
         raise ImportProblem(
             f"{where}: {len(row)} cells, but the header names {len(header)}; put a text "
-            f"that holds a {separator} in double quotes")
-
-
-def _spans_rows(cell: str, delimiter: str) -> bool:
-    """Whether a cell runs over several lines and a later one holds the delimiter: rows
-    taken into a cell by a quotation mark left open, not one question."""
-    return any(delimiter in line for line in cell.splitlines()[1:])
+            f"that holds a {separator} in double quotes{hint}")
 
 
 def name_phrasing(intent: str) -> str | None:
@@ -267,11 +287,6 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
             raise ImportProblem(f"{where}: the {what} is empty")
         if not question:
             raise ImportProblem(f"{where}: the text is empty")
-        for what, cell in (("intent", intent), ("text", question)):
-            if _spans_rows(cell, delimiter):
-                raise ImportProblem(
-                    f"{where}: the {what} runs over several lines and a later one holds a "
-                    f"{DELIMITERS[delimiter]}: is a quotation mark left open in this row?")
         _check_lengths(where, question, answer)
         if require_intent:  # what a question to evaluate may hold, as a message may
             _check_entry_name(where, intent)
@@ -439,7 +454,7 @@ def write_import(db: sqlite_utils.Database, plan: ImportPlan,
                  progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Add the plan's entries and phrasings in one transaction; existing ones are kept, and
     an answer the file gives replaces an imported entry's. ImportProblem, before anything
-    is written, for what the knowledge base cannot take (see _check_answers)."""
+    is written, for an answer the knowledge base cannot take (see _check_answers)."""
     _check_answers(db, plan)
     stamp = now()
     known = {row[0] for row in db.execute("SELECT id FROM entries")}
@@ -490,29 +505,33 @@ def write_import(db: sqlite_utils.Database, plan: ImportPlan,
 
 
 def _check_answers(db: sqlite_utils.Database, plan: ImportPlan) -> None:
-    """ImportProblem if an answer quotes a fact this knowledge base lacks ({name} would be
-    shown as written), or would replace a curated entry's answer, which its knowledge
+    """ImportProblem if an answer would replace a curated entry's, which its knowledge
     source gives back at the next build."""
-    facts = {row[0] for row in db.execute("SELECT id FROM entries WHERE kind = 'fact'")}
     curated = {row[0] for row in db.execute("SELECT id FROM entries WHERE origin != ?",
                                             [IMPORTED])}
     stored = {(row[0], row[1]): row[2]
               for row in db.execute("SELECT entry_id, lang, text FROM answers")}
     for phrasing in plan.phrasings:
-        if not phrasing.answer:
-            continue
-        where = _where(plan, phrasing)
-        for name in PLACEHOLDER.findall(phrasing.answer):
-            if name not in facts:
-                raise ImportProblem(f"{where}: {{{name}}} in the answer names no fact of this "
-                                    "knowledge base; write a fact's id between braces, or "
-                                    "leave the braces out")
         old = stored.get((phrasing.intent, phrasing.lang))
-        if phrasing.intent in curated and old and old != phrasing.answer:
+        if phrasing.answer and phrasing.intent in curated and old and old != phrasing.answer:
             raise ImportProblem(
-                f"{where}: {phrasing.intent} is an entry of the curated knowledge with "
-                f"another answer ({phrasing.lang}); change it in its knowledge source, or "
-                "leave the answer out of the file to add only the phrasing")
+                f"{_where(plan, phrasing)}: {phrasing.intent} is an entry of the curated "
+                f"knowledge with another answer ({phrasing.lang}); change it in its knowledge "
+                "source, or leave the answer out of the file to add only the phrasing")
+
+
+def unknown_facts(db: sqlite_utils.Database, plan: ImportPlan) -> list[str]:
+    """A line for each {name} in an answer that names no fact of the knowledge base: shown
+    as written, which is right for `{yyyy-mm-dd}` and wrong for a mistyped fact id."""
+    facts = {row[0] for row in db.execute("SELECT id FROM entries WHERE kind = 'fact'")}
+    told = []
+    for phrasing in plan.phrasings:
+        for name in PLACEHOLDER.findall(phrasing.answer or ""):
+            line = (f"{_where(plan, phrasing)}: {{{name}}} in the answer names no fact of this "
+                    "knowledge base, so it is shown as written")
+            if name not in facts and line not in told:
+                told.append(line)
+    return told
 
 
 def _where(plan: ImportPlan, phrasing: Phrasing) -> str:

@@ -133,6 +133,7 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion]) -> list[dic
     current = answerer.thresholds
     gap = current.answer - current.suggest
     ranked = [(q, _ranked(answerer, q.text)) for q in questions]
+    unknown = sum(1 for q, _ in ranked if q.intents and not q.intents & answerer.kinds.keys())
     rows = []
     for answer in sorted({*SWEEP, current.answer}):
         limits = Thresholds(answer=answer, suggest=round(max(0.0, answer - gap), 3),
@@ -154,7 +155,8 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion]) -> list[dic
                      "wrong": _share(counts["wrong"], counts["in"]),
                      "suggest_rate": _share(counts["suggest"], counts["in"]),
                      "fallback_rate": _share(counts["fallback"], counts["in"]),
-                     "oos_rejected": _share(counts["declined"], counts["oos"])})
+                     "oos_rejected": _share(counts["declined"], counts["oos"]),
+                     "unknown_intents": unknown})
     return rows
 
 
@@ -176,7 +178,19 @@ def render_sweep(rows: list[dict], current: Thresholds) -> str:
                      f"{pct(row['wrong']):>8}{pct(row['suggest_rate']):>14}"
                      f"{pct(row['fallback_rate']):>10}{pct(row['oos_rejected']):>23}{mark}")
     lines.append(f"margin {current.margin:.3f} throughout; set with `faqbot kb thresholds`.")
+    if rows and rows[0]["unknown_intents"]:
+        lines.append(f"{_unknown(rows[0]['unknown_intents'])} (see faqbot eval without "
+                     "--sweep).")
     return "\n".join(lines)
+
+
+def _unknown(n: int) -> str:
+    """What `n` in-scope questions naming no entry of the knowledge base mean."""
+    if n == 1:
+        return ("1 in-scope question names an intent the knowledge base does not have, so it "
+                "cannot be answered right")
+    return (f"{n} in-scope questions name intents the knowledge base does not have, so none "
+            "of them can be answered right")
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -205,9 +219,7 @@ def render_report(report: dict) -> str:
     unknown = report["unknown_intents"]
     if unknown["n"]:
         more = ", ..." if unknown["distinct"] > len(unknown["intents"]) else ""
-        lines.append(f"{unknown['n']} in-scope questions name intents the knowledge base does "
-                     f"not have, so none is answered right: {', '.join(unknown['intents'])}"
-                     f"{more}")
+        lines.append(f"{_unknown(unknown['n'])}: {', '.join(unknown['intents'])}{more}")
     if report["confused"]:
         lines.append("most confused (expected -> answered):")
         lines += [f"  {c['count']:>4}  {c['expected']} -> {c['answered']}"

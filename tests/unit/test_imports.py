@@ -1,5 +1,6 @@
 """Reading files of labelled phrasings and questions: what is refused, and where it says so."""
 
+import csv
 import json
 import os
 from pathlib import Path
@@ -9,8 +10,8 @@ from click.testing import CliRunner
 
 from bot.answering import Answerer, Asker
 from bot.cli import cli
-from bot.kb.imports import ImportProblem, plan_import, write_import
-from bot.matching.evaluate import evaluate, read_questions, render_report, sweep
+from bot.kb.imports import ImportProblem, plan_import, unknown_facts, write_import
+from bot.matching.evaluate import evaluate, read_questions, render_report, render_sweep, sweep
 
 
 def _plan(tmp_path: Path, content: str, name: str = "train.csv"):
@@ -32,12 +33,19 @@ def _refusal(tmp_path: Path, content: str, name: str = "train.csv") -> str:
          "train.csv:3: 3 cells, but the header names 2; put a text that holds a comma in "
          "double quotes"),
         ("intent,text,answer\ncard,where is it,\"On its way.\nfee,why a fee,A rule.\n",
-         "train.csv:2: a quotation mark opened in this row is never closed, so every line "
-         "after it would be one cell; close it, or write a quote inside a quoted cell as "
-         "two (\"\")"),
+         "train.csv:2: a quotation mark opened in this row is left open, so lines 2 to 3 would "
+         "be one row; close it, or write a quote inside a quoted cell as two (\"\")"),
         ("intent,text\ncard,\"where is it\nfee,why a fee\nfee,\"a fee\"\ncard,lost\n",
-         "train.csv:2: the text runs over several lines and a later one holds a comma: is a "
-         "quotation mark left open in this row?"),
+         "train.csv:2: a quotation mark opened in this row is left open, so lines 2 to 4 would "
+         "be one row"),
+        ("intent,text,answer\na,question one,\"Answer one\nb,question two,Answer two\n"
+         "c,question three,\"Answer three\"\n",
+         "train.csv:2: a quotation mark opened in this row is left open, so lines 2 to 4 would "
+         "be one row"),
+        ("intent,text\nfee, \"what is the fee, please\"\n",
+         "train.csv:2: 3 cells, but the header names 2; put a text that holds a comma in double "
+         "quotes; a space between a comma and an opening quotation mark makes the mark part "
+         "of the text"),
         ("intent,text\ncard,where is it\ncard,😀 !!\n",
          "train.csv:3: the text '😀 !!' has no letters or digits to match a question by"),
         ("intent,text\ncard,where is it\ncard,ـــ؟\n",
@@ -77,15 +85,32 @@ def test_a_text_with_a_comma_in_quotes_or_a_trailing_empty_cell_is_whole(tmp_pat
 
 
 def test_a_question_over_several_lines_in_quotes_is_one_phrasing(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, 'intent,text\ncard,"\nwhere is my card\n\n"\ncard,lost card\n')
-    assert [(p.line, p.text) for p in plan.phrasings] == [(2, "where is my card"),
-                                                          (6, "lost card")]
+    plan = _plan(tmp_path, 'intent,text\ncard,"\nwhere is my card\n\n"\ncard,lost card\n'
+                           'card,"Hi,\nI lost my card, what now?"\n')
+    assert [(p.line, p.text) for p in plan.phrasings] == [
+        (2, "where is my card"), (6, "lost card"), (7, "Hi,\nI lost my card, what now?")]
+
+
+def test_a_tsv_written_by_a_csv_writer_is_read_with_its_quoting(tmp_path: Path) -> None:
+    path = tmp_path / "written.tsv"
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file, delimiter="\t")
+        writer.writerows([["intent", "text", "answer"],
+                          ["card_lost", "I lost my card", "Call us.\nWe block it at once."],
+                          ["fee", "what\tis the fee", 'It is "small".']])
+    plan = plan_import(path)
+    assert [(p.line, p.intent, p.text, p.answer) for p in plan.phrasings] == [
+        (2, "card_lost", "I lost my card", "Call us.\nWe block it at once."),
+        (4, "fee", "what\tis the fee", 'It is "small".')]
 
 
 def test_languages_are_read_by_name_and_locale(tmp_path: Path) -> None:
     plan = _plan(tmp_path, "intent,text,lang\ncard,where is it,English\ncard,وين بطاقتي,ar-EG\n"
-                           "card,my card,EN\ncard,بطاقتي,العربية\ncard,بطاقتي وين,arabic_msa\n")
-    assert [p.lang for p in plan.phrasings] == ["en", "ar", "en", "ar", "ar"]
+                           "card,my card,EN\ncard,بطاقتي,العربية\ncard,بطاقتي وين,arabic_msa\n"
+                           "card,card please,eng\ncard,وين البطاقة,arb_Arab\n"
+                           "card,the card,انجليزي\ncard,البطاقة,ara\n")
+    assert [p.lang for p in plan.phrasings] == ["en", "ar", "en", "ar", "ar", "en", "ar",
+                                                "en", "ar"]
 
 
 def test_a_semicolon_separated_file_is_read(tmp_path: Path) -> None:
@@ -154,17 +179,16 @@ def test_an_answer_may_not_replace_a_curated_entrys(fresh_db, tmp_path: Path) ->
                             ).fetchone()[0] == 0
 
 
-def test_an_answer_quoting_no_fact_is_refused(fresh_db, tmp_path: Path) -> None:
-    plan = _plan(tmp_path, "intent,text,answer\nprice,bitcoin price,It is {btc-price}.\n")
-    with pytest.raises(ImportProblem) as refused:
-        write_import(fresh_db, plan)
-    assert str(refused.value).startswith(
-        "train.csv:2: {btc-price} in the answer names no fact of this knowledge base")
-    plan = _plan(tmp_path, "intent,text,answer\nplan,ai power plan,About {planned-ai-power}; "
-                           "{ not a name }.\n")
+def test_an_answer_quoting_no_fact_is_told_and_shown_as_written(fresh_db,
+                                                                 tmp_path: Path) -> None:
+    plan = _plan(tmp_path, "intent,text,answer\nplan,ai power plan,About {planned-ai-power} "
+                           "from {yyyy-mm-dd}; { not a name }.\n")
+    assert unknown_facts(fresh_db, plan) == [
+        "train.csv:2: {yyyy-mm-dd} in the answer names no fact of this knowledge base, so it "
+        "is shown as written"]
     write_import(fresh_db, plan)
     reply = Answerer(fresh_db).answer_entry("plan", Asker(lang="en"))
-    assert reply.text == "About 30 gigawatts; { not a name }."
+    assert reply.text == "About 30 gigawatts from {yyyy-mm-dd}; { not a name }."
 
 
 def test_an_answer_keeps_braces_around_a_name_that_is_no_fact(fresh_db) -> None:
@@ -182,8 +206,13 @@ def test_eval_names_intents_the_knowledge_base_does_not_have(answerer, tmp_path:
     report = evaluate(answerer, read_questions(path))
     assert report["unknown_intents"] == {"n": 3, "distinct": 2,
                                          "intents": ["typo-intnet", "no-such-intent"]}
-    assert ("3 in-scope questions name intents the knowledge base does not have, so none is "
-            "answered right: typo-intnet, no-such-intent") in render_report(report)
+    assert ("3 in-scope questions name intents the knowledge base does not have, so none of "
+            "them can be answered right: typo-intnet, no-such-intent") in render_report(report)
+    rows = sweep(answerer, read_questions(path))
+    assert {row["unknown_intents"] for row in rows} == {3}
+    assert render_sweep(rows, answerer.thresholds).splitlines()[-1] == (
+        "3 in-scope questions name intents the knowledge base does not have, so none of them "
+        "can be answered right (see faqbot eval without --sweep).")
 
 
 @pytest.mark.parametrize(
