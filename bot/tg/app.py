@@ -170,6 +170,7 @@ def add_handlers(application: Application) -> None:
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
+    worded = filters.TEXT | filters.CAPTION  # a photo's caption asks as a text does
     application.add_handlers([
         CommandHandler("start", settings.start, filters=new),
         CommandHandler("help", settings.help_command, filters=new),
@@ -177,9 +178,9 @@ def add_handlers(application: Application) -> None:
         CommandHandler("digits", settings.digits_command, filters=new),
         CommandHandler("summary", settings.summary, filters=new),
         CommandHandler("ask", ask.ask_command, filters=new),
-        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, ask.private_text),
-        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, ask.group_text),
-        MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, ask.not_text),
+        MessageHandler(new & private & worded & ~filters.COMMAND, ask.private_text),
+        MessageHandler(new & groups & worded & ~filters.COMMAND, ask.group_text),
+        MessageHandler(new & private & ~worded & ~filters.StatusUpdate.ALL, ask.not_text),
         CallbackQueryHandler(ask.choice_pressed, pattern=rf"^{keyboards.ENTRY}:"),
         CallbackQueryHandler(settings.lang_pressed, pattern=rf"^{keyboards.LANG}:"),
         CallbackQueryHandler(settings.digits_pressed, pattern=rf"^{keyboards.DIGITS}:"),

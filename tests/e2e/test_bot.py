@@ -269,3 +269,41 @@ async def test_the_token_never_reaches_the_logs(api: LoopbackBotAPI, fresh_db,
         await application.stop()
     assert caplog.records
     assert all(TOKEN not in r.getMessage() for r in caplog.records)
+
+
+HALVING_AR = f"{RLM}بحسب المقال، جرى تخفيض مكافأة البيتكوين (التنصيف) في عام 2024."
+
+
+@pytest.mark.parametrize("text", ["@faq_test_bot متى التنصيف؟", "متى التنصيف؟ @FAQ_test_bot",
+                                  "https://example.com/bitcoin-news متى التنصيف؟",
+                                  "@someone متى التنصيف؟"])
+async def test_a_mention_or_a_link_beside_a_question_changes_nothing(arabic: Chat,
+                                                                      text: str) -> None:
+    """Their Latin letters made the reply English, and the bot's own name matched nothing."""
+    assert (await arabic.say(text))["text"] == HALVING_AR
+
+
+async def test_a_mention_by_name_is_taken_out_of_the_question(group: Chat) -> None:
+    bot_user = group.api._state.bot_user()
+    name = bot_user["first_name"]
+    reply = await group.say(f"{name} متى التنصيف؟", entities=[
+        {"type": "text_mention", "offset": 0, "length": len(name), "user": bot_user}])
+    assert reply["text"] == HALVING_AR
+
+
+async def test_a_command_or_mention_with_nothing_after_it_asks_for_the_question(
+        arabic: Chat, group: Chat) -> None:
+    assert (await arabic.say("/ask @faq_test_bot"))["text"] == (
+        "اكتب سؤالك بعد الأمر، مثلًا: /ask ما هو تنصيف البيتكوين؟")
+    assert (await group.say("@faq_test_bot ؟"))["text"] == (
+        "اكتب سؤالك بعد الإشارة إليّ، مثلًا: /ask ما هو تنصيف البيتكوين؟")
+
+
+async def test_a_photos_caption_is_a_question(group: Chat, english: Chat) -> None:
+    """Private chats asked for text; groups stayed silent though the bot was mentioned."""
+    group.api.send_photo(group.chat, group.user, "@faq_test_bot متى التنصيف؟")
+    [reply] = await group.api.wait_for_sent(group.chat["id"])
+    assert reply["text"] == HALVING_AR
+    english.api.send_photo(english.chat, english.user, "when was the halving?")
+    [reply] = await english.api.wait_for_sent(english.chat["id"])
+    assert "2024" in reply["text"]

@@ -10,7 +10,7 @@ from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.answering import Outcome, Reply
+from bot.answering import Outcome, Reply, normalized_question
 from bot.i18n.catalogs import translator
 from bot.kb.people import record_question
 from bot.text.language import LANGUAGES
@@ -24,13 +24,30 @@ from bot.tg.context import (
     send,
 )
 
-
-def _without_mention(message: Message, username: str) -> str:
-    """The message text with the bot's @mention taken out."""
-    text = message.text or message.caption or ""
-    return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
+# What a message holds beside its question: mentions (the bot's own, or anyone's), links and
+# addresses. Their Latin letters would make an Arabic question's reply English, and they
+# match no entry: "@faq_bot متى التنصيف؟" was declined where "متى التنصيف؟" was answered.
+ASIDE = frozenset({MessageEntity.MENTION, MessageEntity.TEXT_MENTION, MessageEntity.URL,
+                   MessageEntity.EMAIL})
+# Telegram counts entity offsets in UTF-16 code units.
+UTF16 = "utf-16-le"
 
 log = logging.getLogger(__name__)
+
+
+def question_of(message: Message, username: str) -> str:
+    """What a message (its text, or a photo's caption) asks: without the command it opens
+    with, mentions, links and e-mail addresses."""
+    text = message.text or message.caption or ""
+    entities = message.entities if message.text else message.caption_entities
+    units = text.encode(UTF16)
+    for entity in sorted(entities, key=lambda e: e.offset, reverse=True):
+        opening = entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0
+        if entity.type in ASIDE or opening:
+            start, end = 2 * entity.offset, 2 * (entity.offset + entity.length)
+            units = units[:start] + " ".encode(UTF16) + units[end:]
+    left = units.decode(UTF16)
+    return re.sub(rf"@{re.escape(username)}\b", " ", left, flags=re.IGNORECASE).strip()
 
 
 def log_question(context: ContextTypes.DEFAULT_TYPE, **question: str | float | None) -> None:
@@ -43,17 +60,17 @@ def log_question(context: ContextTypes.DEFAULT_TYPE, **question: str | float | N
 
 
 def addressed_to_bot(message: Message, bot_id: int, username: str) -> bool:
-    """In a group, a message is for the bot if it mentions it or replies to it."""
+    """In a group, a message (or a photo's caption) is for the bot if it mentions it or
+    replies to it."""
     replied = message.reply_to_message
     if replied and replied.from_user and replied.from_user.id == bot_id:
         return True
-    mentions = message.parse_entities([MessageEntity.MENTION]).values()
+    parse = message.parse_entities if message.text else message.parse_caption_entities
+    mentions = parse([MessageEntity.MENTION]).values()
     if any(value.lower() == f"@{username}".lower() for value in mentions):
         return True
-    return any(
-        entity.user and entity.user.id == bot_id
-        for entity in message.parse_entities([MessageEntity.TEXT_MENTION])
-    )
+    return any(entity.user and entity.user.id == bot_id
+               for entity in parse([MessageEntity.TEXT_MENTION]))
 
 
 async def reply_to_question(update: Update, context: ContextTypes.DEFAULT_TYPE,
@@ -76,8 +93,9 @@ async def send_reply(message: Message, reply: Reply, *, quote: bool) -> None:
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In a private chat, every text message is a question."""
-    await reply_to_question(update, context, update.effective_message.text or "")
+    """In a private chat, every text message (or photo caption) is a question."""
+    await reply_to_question(update, context,
+                            question_of(update.effective_message, context.bot.username))
 
 
 async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -86,8 +104,8 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     bot = context.bot
     if not addressed_to_bot(message, bot.id, bot.username):
         return
-    question = _without_mention(message, bot.username)
-    if not question:
+    question = question_of(message, bot.username)
+    if not normalized_question(question):  # nothing after the mention, or only "?"
         lang = asker_for(update, context).language
         await send(message, translator(lang).gettext(
             "Ask me a question after the mention, for example: /ask What is the halving?"),
@@ -98,8 +116,8 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/ask QUESTION, in any chat."""
-    question = " ".join(context.args or [])
-    if not question.strip():
+    question = question_of(update.effective_message, context.bot.username)
+    if not normalized_question(question):
         lang = asker_for(update, context).language
         await send(update.effective_message, translator(lang).gettext(
             "Write your question after the command, for example: /ask What is the halving?"),
