@@ -328,11 +328,17 @@ def _check_lengths(where: str, text: str, answer: str | None) -> None:
 def _check_controls(where: str, text: str, answer: str | None) -> None:
     """ImportProblem if a phrasing or answer holds a control character (a NUL, an escape)
     other than a line break or a tab: it would be stored, and shown, as it is."""
-    for what, cell in (("text", text), ("answer", answer or "")):
-        control = _control(cell, allowed="\t\n\r")
-        if control:
-            raise ImportProblem(f"{where}: the {what} holds the control character "
-                                f"U+{ord(control):04X}; remove it")
+    _check_control(where, "text", text, allowed="\t\n\r")
+    _check_control(where, "answer", answer or "", allowed="\t\n\r")
+
+
+def _check_control(where: str, what: str, cell: str, *, allowed: str) -> None:
+    """ImportProblem naming the first control character (Unicode category Cc) of `cell`
+    that is not in `allowed`."""
+    control = next((c for c in _CONTROL.findall(cell) if c not in allowed), None)
+    if control:
+        raise ImportProblem(f"{where}: the {what} holds the control character "
+                            f"U+{ord(control):04X}; remove it")
 
 
 def _check_entry_name(where: str, intent: str) -> None:
@@ -349,10 +355,7 @@ def _check_entry_name(where: str, intent: str) -> None:
     if len(intent) > MAX_INTENT:
         raise ImportProblem(f"{where}: the intent is {len(intent):,} characters long; an "
                             f"intent may have at most {MAX_INTENT}")
-    control = _control(intent, allowed="")
-    if control:
-        raise ImportProblem(f"{where}: the intent holds the control character "
-                            f"U+{ord(control):04X}; remove it")
+    _check_control(where, "intent", intent, allowed="")
 
 
 def _check_matchable(where: str, text: str) -> None:
@@ -364,9 +367,9 @@ def _check_matchable(where: str, text: str) -> None:
                             "a question by")
 
 
-def _control(text: str, *, allowed: str) -> str | None:
-    """The first control character (Unicode category Cc) of `text` not in `allowed`."""
-    return next((c for c in _CONTROL.findall(text) if c not in allowed), None)
+def is_yaml(path: Path) -> bool:
+    """Whether `path` names a file in the project's YAML shape, by its suffix."""
+    return path.suffix.lower() in (".yaml", ".yml")
 
 
 def _check_file(path: Path) -> None:
@@ -400,9 +403,10 @@ def read_yaml(path: Path) -> list[Phrasing]:
 
 def plan_import(path: Path, *, skip_duplicates: bool = False) -> ImportPlan:
     """Read and check a file; raise ImportProblem on the first problem."""
-    phrasings = read_yaml(path) if path.suffix.lower() in (".yaml", ".yml") else read_table(path)
+    yaml = is_yaml(path)
+    phrasings = read_yaml(path) if yaml else read_table(path)
     plan = ImportPlan(source=shown_name(path))
-    table = path.suffix.lower() not in (".yaml", ".yml") and not phrasings[0].by_answer
+    table = not yaml and not phrasings[0].by_answer
     if table and len(phrasings) < NAMES_BELOW * len({p.intent for p in phrasings}):
         plan.names = _names(phrasings)
     seen: dict[tuple[str, str], int] = {}
@@ -526,10 +530,12 @@ def unknown_facts(db: sqlite_utils.Database, plan: ImportPlan) -> list[str]:
     facts = {row[0] for row in db.execute("SELECT id FROM entries WHERE kind = 'fact'")}
     told = []
     for phrasing in plan.phrasings:
-        for name in PLACEHOLDER.findall(phrasing.answer or ""):
+        for name in dict.fromkeys(PLACEHOLDER.findall(phrasing.answer or "")):
+            if name in facts:
+                continue
             line = (f"{_where(plan, phrasing)}: {{{name}}} in the answer names no fact of this "
                     "knowledge base, so it is shown as written")
-            if name not in facts and line not in told:
+            if line not in told:
                 told.append(line)
     return told
 

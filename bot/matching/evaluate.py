@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.answering import Answerer, Outcome, decide, normalized_question, written_question
-from bot.kb.imports import EITHER, OUT_OF_SCOPE, ImportProblem, read_table, shown_name
+from bot.kb.imports import EITHER, OUT_OF_SCOPE, ImportProblem, is_yaml, read_table, shown_name
 from bot.matching.matcher import Candidate
 from bot.matching.thresholds import Thresholds
 from bot.text.language import script_language
@@ -42,7 +42,7 @@ def labelled(intent: str, text: str, lang: str | None = None) -> LabelledQuestio
 
 def read_questions(path: Path) -> list[LabelledQuestion]:
     """The rows of an evaluation CSV (`intent,text[,lang]`), checked like an import."""
-    if path.suffix.lower() in (".yaml", ".yml"):
+    if is_yaml(path):
         raise ImportProblem(f"{shown_name(path)}: eval reads questions from a CSV or TSV file "
                             "(intent,text[,lang]), not from YAML")
     questions = []
@@ -84,7 +84,7 @@ def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
             oos["suggested"] += reply.outcome == Outcome.SUGGEST
             continue
         total[lang] += 1
-        if not question.intents & answerer.kinds.keys():
+        if _names_no_entry(answerer, question):
             unknown[min(question.intents)] += 1
         answered = reply.outcome in (Outcome.ANSWER, Outcome.SMALLTALK)
         fallback[lang] += reply.outcome in (Outcome.FALLBACK, Outcome.EMPTY)
@@ -133,7 +133,7 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion]) -> list[dic
     current = answerer.thresholds
     gap = current.answer - current.suggest
     ranked = [(q, _ranked(answerer, q.text)) for q in questions]
-    unknown = sum(1 for q, _ in ranked if q.intents and not q.intents & answerer.kinds.keys())
+    unknown = sum(1 for q, _ in ranked if q.intents and _names_no_entry(answerer, q))
     rows = []
     for answer in sorted({*SWEEP, current.answer}):
         limits = Thresholds(answer=answer, suggest=round(max(0.0, answer - gap), 3),
@@ -158,6 +158,12 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion]) -> list[dic
                      "oos_rejected": _share(counts["declined"], counts["oos"]),
                      "unknown_intents": unknown})
     return rows
+
+
+def _names_no_entry(answerer: Answerer, question: LabelledQuestion) -> bool:
+    """Whether none of the entries an in-scope question names is in the knowledge base: it
+    cannot be answered right."""
+    return not question.intents & answerer.kinds.keys()
 
 
 def _ranked(answerer: Answerer, text: str) -> list[Candidate]:
