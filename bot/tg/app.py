@@ -182,8 +182,10 @@ def add_handlers(application: Application) -> None:
         MessageHandler(new & groups & worded & ~filters.COMMAND, ask.group_text),
         MessageHandler(new & private & ~worded & ~filters.StatusUpdate.ALL, ask.not_text),
         CallbackQueryHandler(ask.choice_pressed, pattern=rf"^{keyboards.ENTRY}:"),
-        CallbackQueryHandler(settings.lang_pressed, pattern=rf"^{keyboards.LANG}:"),
-        CallbackQueryHandler(settings.digits_pressed, pattern=rf"^{keyboards.DIGITS}:"),
+        CallbackQueryHandler(settings.lang_pressed, pattern=keyboards.choice_pattern(
+            keyboards.LANG, keyboards.LANG_CHOICES)),
+        CallbackQueryHandler(settings.digits_pressed, pattern=keyboards.choice_pattern(
+            keyboards.DIGITS, keyboards.DIGITS_CHOICES)),
         CallbackQueryHandler(stale_button),
         MessageHandler(new & private & filters.COMMAND, unknown_command),
     ])

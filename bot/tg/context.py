@@ -27,13 +27,32 @@ def database(context: ContextTypes.DEFAULT_TYPE) -> sqlite_utils.Database:
     return context.bot_data["db"]
 
 
+def on_behalf_of_chat(update: Update) -> bool:
+    """True for a message written on behalf of a chat: by an anonymous group admin, or by a
+    channel (its post in a linked discussion group, or a user posting as it)."""
+    message = update.message or update.edited_message
+    return message is not None and message.sender_chat is not None
+
+
+def chooser_id(update: Update) -> int | None:
+    """Whose saved choices (reply language, digits) an update reads and sets: the chat a
+    message was written on behalf of, since Telegram sends every such message from one
+    shared user (GroupAnonymousBot, Channel_Bot) whatever the group or channel; otherwise
+    the user's. A chat's id is negative, so it never meets a user's."""
+    if on_behalf_of_chat(update):
+        return (update.message or update.edited_message).sender_chat.id
+    user = update.effective_user
+    return None if user is None else user.id
+
+
 def asker_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Asker:
     """The asker's saved choices and their Telegram client's language."""
-    user = update.effective_user
-    if user is None:
+    chooser = chooser_id(update)
+    if chooser is None:
         return Asker()
-    lang, digits = user_settings(database(context), user.id)
-    return Asker(lang=lang, locale=user.language_code, digits=digits)
+    lang, digits = user_settings(database(context), chooser)
+    user = update.effective_user
+    return Asker(lang=lang, locale=user.language_code if user else None, digits=digits)
 
 
 def is_private(update: Update) -> bool:

@@ -9,10 +9,13 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.answering import Choice
+from bot.text.language import LANGUAGES
 
 ENTRY = "e"
 LANG = "lang"
 DIGITS = "digits"
+LANG_CHOICES = (*LANGUAGES, "auto")
+DIGITS_CHOICES = ("latn", "arab", "auto")
 MAX_BUTTON_TEXT = 64
 
 
@@ -53,3 +56,14 @@ def parse(data: str | None) -> tuple[str, list[str]]:
         return "", []
     action, *args = data.split(":")
     return action, args
+
+
+def choice_pattern(action: str, choices: tuple[str, ...]) -> str:
+    """The callback data of a button choosing one of `choices`: anything else (data forged,
+    or from another version) is left to the handler of expired buttons."""
+    return rf"^{action}:({'|'.join(choices)})$"
+
+
+def chosen(data: str) -> str:
+    """The choice in callback data that matched choice_pattern."""
+    return parse(data)[1][0]

@@ -307,3 +307,69 @@ async def test_a_photos_caption_is_a_question(group: Chat, english: Chat) -> Non
     english.api.send_photo(english.chat, english.user, "when was the halving?")
     [reply] = await english.api.wait_for_sent(english.chat["id"])
     assert "2024" in reply["text"]
+
+
+GIGAWATTS_AR = "@faq_test_bot كم جيجاواط تخطط شركات التعدين للذكاء الاصطناعي؟"
+
+
+async def test_choices_written_on_behalf_of_a_chat_are_that_chats(group: Chat) -> None:
+    """Telegram sends every anonymous admin's and every channel's messages from one shared
+    user: one anonymous admin's /lang changed the replies of all of them, in every group."""
+    api = group.api
+    other = api.group(-100888, "Another group")
+    channel = api.group(-100999, "Miners channel", "channel")
+    api.send_on_behalf(group.chat, group.chat, "/lang en")
+    [confirmation] = await api.wait_for_sent(group.chat["id"])
+    assert confirmation["text"] == "I will reply in English."
+
+    async def asked(chat: dict, sender: dict | None) -> str:
+        before = len(api.sent(chat["id"]))
+        if sender is None:
+            api.send_text(chat, group.user, GIGAWATTS_AR)
+        else:
+            api.send_on_behalf(chat, sender, GIGAWATTS_AR)
+        return (await api.wait_for_sent(chat["id"], count=before + 1))[before]["text"]
+
+    assert "30 gigawatts" in await asked(group.chat, group.chat)
+    for chat, sender in ((other, other), (group.chat, channel), (group.chat, None)):
+        assert "30 غيغا واط" in await asked(chat, sender)
+
+
+async def test_a_chat_chooses_by_command_not_by_buttons(group: Chat) -> None:
+    """A button press names whoever pressed it, never the chat an anonymous admin writes
+    for: such an admin is told the commands instead of shown buttons."""
+    api = group.api
+    api.send_on_behalf(group.chat, group.chat, "/lang")
+    [menu] = await api.wait_for_sent(group.chat["id"])
+    assert menu["text"] == (
+        "Choose the language of my replies with /lang ar, /lang en or /lang auto.")
+    assert "reply_markup" not in menu
+    api.send_on_behalf(group.chat, group.chat, "/lang ar")
+    api.send_on_behalf(group.chat, group.chat, "/digits")
+    [_, _, menu] = await api.wait_for_sent(group.chat["id"], count=3)
+    assert menu["text"] == (
+        "اختر شكل الأرقام بأحد الأوامر: \u200e/digits latn\u200e للأرقام 123، أو \u200e/digits "
+        "arab\u200e للأرقام ١٢٣، أو \u200e/digits auto\u200e للاختيار التلقائي.")
+    assert "reply_markup" not in menu
+
+
+async def test_a_choice_by_command_in_a_group_quotes_it(group: Chat) -> None:
+    command = group.api.send_text(group.chat, group.user, "/digits arab")
+    [confirmation] = await group.api.wait_for_sent(group.chat["id"])
+    assert confirmation["text"] == "ستظهر الأرقام هكذا: ١٬٢٣٤٫٥"
+    assert confirmation["reply_to_message"]["message_id"] == command["message_id"]
+
+
+@pytest.mark.parametrize("data", ["lang:fr", "digits:roman", "lang:", "lang:en:x", "zzz"])
+async def test_a_button_whose_data_is_unknown_has_expired(arabic: Chat, data: str) -> None:
+    """Data no button of this version carries (forged, or from another version) is told it
+    has expired, and changes nothing; a known action with an unknown choice was answered
+    with an empty toast."""
+    menu = await arabic.say("/lang")
+    before = len(arabic.api.sent(arabic.chat["id"]))
+    arabic.api.press(menu, data, arabic.user, forged=True)
+    await arabic.api.wait_idle(timeout=5, quiet=0.3)
+    assert len(arabic.api.sent(arabic.chat["id"])) == before
+    assert arabic.api.callback_answers[-1]["text"] == "انتهت صلاحية هذا الزر. اطرح سؤالك من جديد."
+    reply = await arabic.say("كم جيجاواط تخطط شركات التعدين للذكاء الاصطناعي؟")
+    assert "30 غيغا واط" in reply["text"]

@@ -8,9 +8,18 @@ from telegram.ext import ContextTypes
 from bot.i18n.catalogs import translator
 from bot.i18n.formatting import format_number
 from bot.kb.people import choose
-from bot.text.language import LANGUAGES, reading_locale
+from bot.text.language import reading_locale
 from bot.tg import keyboards
-from bot.tg.context import answerer, asker_for, cosmetic, database, send
+from bot.tg.context import (
+    answerer,
+    asker_for,
+    chooser_id,
+    cosmetic,
+    database,
+    is_private,
+    on_behalf_of_chat,
+    send,
+)
 
 
 def help_text(lang: str) -> str:
@@ -35,7 +44,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = asker_for(update, context).language
     user = update.effective_user
     gettext = translator(lang).gettext
-    name = user.first_name if user else ""
+    # Written on behalf of a chat, the sender is a service user ("Group"): greet the chat.
+    name = (update.effective_message.sender_chat.title if on_behalf_of_chat(update)
+            else user.first_name if user else "")
     greeting = gettext("Hello, {name}!").format(name=name) if name else gettext("Hello!")
     await send(update.effective_message, greeting + "\n\n" + help_text(lang))
 
@@ -54,12 +65,17 @@ async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/lang [ar|en|auto]: set the reply language, or offer buttons to choose it."""
     arg = (context.args or [""])[0].lower()
-    if arg in (*LANGUAGES, "auto"):
+    if arg in keyboards.LANG_CHOICES:
         await _set_lang(update, context, arg, update.effective_message)
         return
-    lang = asker_for(update, context).language
-    await send(update.effective_message,
-               translator(lang).gettext("Choose the language of my replies:"),
+    gettext = translator(asker_for(update, context).language).gettext
+    if on_behalf_of_chat(update):
+        # A button press names the person who pressed, not the chat they write for.
+        await send(update.effective_message, gettext(
+            "Choose the language of my replies with /lang ar, /lang en or /lang auto."),
+            quote=True)
+        return
+    await send(update.effective_message, gettext("Choose the language of my replies:"),
                keyboard=keyboards.language_keyboard())
 
 
@@ -67,21 +83,20 @@ async def _set_lang(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: 
                     message: Message) -> None:
     """Remember the language choice and confirm it in the language now in force."""
     chosen = None if choice == "auto" else choice
-    choose(database(context), update.effective_user.id, lang=chosen)
+    choose(database(context), chooser_id(update), lang=chosen)
     gettext = translator(asker_for(update, context).language).gettext
     text = (gettext("I will reply in the language of each question.") if chosen is None
             else gettext("I will reply in English.") if chosen == "en"
             else gettext("I will reply in Arabic."))
-    await send(message, text)
+    await _confirm(update, message, text)
 
 
 async def lang_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A language button."""
+    """A language button (its data matched keyboards.LANG_CHOICES, see app.py)."""
     query = update.callback_query
-    _, args = keyboards.parse(query.data)
     await cosmetic(query.answer(), "answerCallbackQuery")
-    if args and args[0] in (*LANGUAGES, "auto") and query.message is not None:
-        await _set_lang(update, context, args[0], query.message)
+    if query.message is not None:
+        await _set_lang(update, context, keyboards.chosen(query.data), query.message)
 
 
 def _digits_example(lang: str, update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
@@ -92,11 +107,15 @@ def _digits_example(lang: str, update: Update, context: ContextTypes.DEFAULT_TYP
 async def digits_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/digits [latn|arab|auto]: choose how numbers are written."""
     arg = (context.args or [""])[0].lower()
-    if arg in ("latn", "arab", "auto"):
+    if arg in keyboards.DIGITS_CHOICES:
         await _set_digits(update, context, arg, update.effective_message)
         return
-    lang = asker_for(update, context).language
-    gettext = translator(lang).gettext
+    gettext = translator(asker_for(update, context).language).gettext
+    if on_behalf_of_chat(update):
+        await send(update.effective_message, gettext(
+            "Choose how I write numbers with /digits latn (123), /digits arab (١٢٣) "
+            "or /digits auto."), quote=True)
+        return
     await send(update.effective_message, gettext("How should I write numbers?"),
                keyboard=keyboards.digits_keyboard(gettext("Automatic")))
 
@@ -104,18 +123,24 @@ async def digits_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def _set_digits(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str,
                       message: Message) -> None:
     """Remember the digits choice and show an example number."""
-    choose(database(context), update.effective_user.id,
+    choose(database(context), chooser_id(update),
            digits=None if choice == "auto" else choice)
     lang = asker_for(update, context).language
     gettext = translator(lang).gettext
     example = _digits_example(lang, update, context)
-    await send(message, gettext("Numbers will look like this: {example}").format(example=example))
+    await _confirm(update, message,
+                   gettext("Numbers will look like this: {example}").format(example=example))
+
+
+async def _confirm(update: Update, message: Message, text: str) -> None:
+    """Confirm a choice; in a group, a choice made by command quotes it, so the chat sees
+    whose choice it was."""
+    await send(message, text, quote=update.callback_query is None and not is_private(update))
 
 
 async def digits_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A digits button."""
+    """A digits button (its data matched keyboards.DIGITS_CHOICES, see app.py)."""
     query = update.callback_query
-    _, args = keyboards.parse(query.data)
     await cosmetic(query.answer(), "answerCallbackQuery")
-    if args and args[0] in ("latn", "arab", "auto") and query.message is not None:
-        await _set_digits(update, context, args[0], query.message)
+    if query.message is not None:
+        await _set_digits(update, context, keyboards.chosen(query.data), query.message)

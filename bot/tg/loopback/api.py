@@ -16,7 +16,7 @@ from typing import TypeVar
 from .dispatch import Dispatcher, Listener
 from .entities import detect_entities
 from .faults import Faults
-from .protocol import DEFAULT_TOKEN, MEMBER_STATUSES, JSONDict
+from .protocol import ANONYMOUS_ADMIN, CHANNEL_SENDER, DEFAULT_TOKEN, MEMBER_STATUSES, JSONDict
 from .server import LoopbackServer
 from .state import ChatRef, State, UserRef
 
@@ -222,6 +222,22 @@ class LoopbackBotAPI:
             return state.user_message(state.chat_of(chat), state.user_of(user), content,
                                       reply_to)
 
+    def send_on_behalf(self, chat: ChatRef, sender_chat: ChatRef, text: str) -> JSONDict:
+        """`text` written in `chat` on behalf of `sender_chat`: by an anonymous admin when it
+        is `chat` itself, else by a channel (its post in a linked discussion group, or a
+        user posting as it). Telegram gives all such messages one shared sender, the service
+        user GroupAnonymousBot or Channel_Bot, and names the chat in `sender_chat`."""
+        content: JSONDict = {"text": text}
+        found = detect_entities(text)
+        if found:
+            content["entities"] = found
+        with self._cond:
+            state = self._state
+            where, sender = state.chat_of(chat), state.chat_of(sender_chat)
+            service = ANONYMOUS_ADMIN if sender["id"] == where["id"] else CHANNEL_SENDER
+            content["sender_chat"] = copy.deepcopy(sender)
+            return state.user_message(where, state.user_of(service), content)
+
     def send_sticker(self, chat: ChatRef, user: UserRef, *, emoji: str = "👍",
                      reply_to: JSONDict | int | None = None) -> JSONDict:
         """`user` sends a sticker in `chat`."""
@@ -279,11 +295,12 @@ class LoopbackBotAPI:
             return copy.deepcopy(stored)
 
     def press(self, message: JSONDict, data: str, user: UserRef, *,
-              inaccessible: bool = False) -> str:
+              inaccessible: bool = False, forged: bool = False) -> str:
         """`user` presses the inline button with `data` on a bot message; returns the query id.
 
         `inaccessible` sends the message as Telegram does for one older than 48 hours: only
-        its chat, id and a zero date.
+        its chat, id and a zero date. `forged` sends `data` whatever the message's buttons
+        carry, as a modified client can (Telegram does not check it).
         """
         with self._cond:
             state = self._state
@@ -293,7 +310,8 @@ class LoopbackBotAPI:
                 raise ValueError("no such bot message")
             buttons = [button for row in stored.get("reply_markup", {}).get("inline_keyboard", [])
                        for button in row]
-            if not any(button.get("callback_data") == data for button in buttons):
+            if not forged and not any(button.get("callback_data") == data
+                                      for button in buttons):
                 raise ValueError(f"the message has no button with callback_data {data!r}")
             query_id = str(secrets.randbits(62))
             shown = ({"chat": copy.deepcopy(stored["chat"]), "message_id": key[1], "date": 0}

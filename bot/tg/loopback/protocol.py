@@ -39,6 +39,12 @@ ALL_UPDATE_TYPES = (
 DEFAULT_ALLOWED = frozenset(ALL_UPDATE_TYPES) - {
     "chat_member", "message_reaction", "message_reaction_count",
 }
+# The service users Telegram names as the sender of a message written on behalf of a chat:
+# by an anonymous group admin, and by a channel (or a user posting as one).
+ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                   "username": "GroupAnonymousBot"}
+CHANNEL_SENDER = {"id": 136817688, "is_bot": True, "first_name": "Channel",
+                  "username": "Channel_Bot"}
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 
 
