@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import logging
 import os
 import re
@@ -27,6 +29,7 @@ from bot.kb.build import build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, unknown_facts, write_import
 from bot.kb.sources import SourceError
 from bot.kb.store import ForeignDatabase, connect
+from bot.kb.unanswered import unanswered
 from bot.matching.index import load_index
 from bot.matching.thresholds import Thresholds, load_thresholds, save_thresholds
 from bot.matching.vectors import EncodingProgress
@@ -322,6 +325,45 @@ def kb_thresholds(answer: float | None, suggest: float | None, margin: float | N
     click.echo(f"answer {shown.answer:.3f}, suggest {shown.suggest:.3f}, margin {shown.margin:.3f}")
 
 
+@kb.command("unanswered")
+@click.option("--days", type=click.IntRange(1), default=30, show_default=True,
+              help="How far back to read the questions people asked.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True,
+              help="At most this many questions, the most asked first.")
+@click.option("--csv", "as_csv", is_flag=True,
+              help="Print CSV (intent,text,lang,asked,closest) to fill in the intents and "
+                   "give to faqbot kb import.")
+@db_option
+def kb_unanswered(days: int, limit: int, as_csv: bool, db_path: Path | None) -> None:
+    """What people asked in Telegram that the bot did not answer (it declined, or only
+    offered choices) and still does not, the most asked first."""
+    if not _db_file(db_path).exists():
+        raise click.ClickException(
+            f"{_db_file(db_path)} does not exist, so no question has been asked of it. Point "
+            "--db or FAQBOT_DB at the database the bot runs on.")
+    questions, answered = unanswered(Answerer(open_db(db_path)), days)
+    shown = questions[:limit]
+    if as_csv:
+        table = io.StringIO()
+        writer = csv.writer(table, lineterminator="\n")
+        writer.writerow(["intent", "text", "lang", "asked", "closest"])
+        writer.writerows(["", q.text, q.lang, q.asked, q.guess or ""] for q in shown)
+        click.echo(table.getvalue(), nl=False)
+        return
+    count = len(questions)
+    line = (f"{count} {'question' if count == 1 else 'questions'} not answered in the last "
+            f"{days} {'day' if days == 1 else 'days'}")
+    if answered:
+        line += f" ({answered} more {'is' if answered == 1 else 'are'} answered now)"
+    if count > limit:
+        line += f", the {limit} most asked"
+    click.echo(line + (":" if shown else "."))
+    for q in shown:
+        closest = f"  (closest: {q.guess})" if q.guess else ""
+        click.echo(f"{q.asked:>5}×  {q.last_asked[:10]}  {q.lang}  {' '.join(q.text.split())}"
+                   f"{closest}")
+
+
 @cli.command("eval")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -432,7 +474,8 @@ def run(ctx: click.Context, webhook_url: str | None, listen: str, port: int,
     protect_logs(token)
     db = open_db(db_path or settings.db_path)
     # The index is loaded or learned once the Bot API has accepted the token.
-    application = build_application(token=token, base_url=settings.api_base_url, db=db)
+    application = build_application(token=token, base_url=settings.api_base_url, db=db,
+                                    admins=settings.admins)
     try:
         if webhook_url:
             # Without a secret anyone who reaches the port could post forged updates; one

@@ -27,6 +27,7 @@ class Settings:
     token: str | None = None
     api_base_url: str = TELEGRAM_API
     db_path: Path = Path(DEFAULT_DB)
+    admins: frozenset[int] = frozenset()  # Telegram user ids
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError that says how to get one."""
@@ -97,7 +98,22 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_base_url=_api_base_url(env),
         db_path=Path(env.get("FAQBOT_DB", "").strip() or DEFAULT_DB),
+        admins=_admins(env.get("FAQBOT_ADMINS", "")),
     )
+
+
+def _admins(value: str) -> frozenset[int]:
+    """FAQBOT_ADMINS: Telegram user ids, separated by commas or spaces. Ids, not @names:
+    a name can be changed, and then taken by someone else."""
+    admins = set()
+    for item in value.replace(",", " ").split():
+        if not item.isascii() or not item.isdigit() or int(item) == 0:
+            raise ConfigError(
+                f"FAQBOT_ADMINS must be Telegram user ids separated by commas, such as "
+                f"123456789,987654321; {item!r} is not one (a user id is a positive number, "
+                "not an @name, which its owner can change).")
+        admins.add(int(item))
+    return frozenset(admins)
 
 
 def _api_base_url(env: dict[str, str]) -> str:

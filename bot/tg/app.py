@@ -24,6 +24,7 @@ from bot.i18n.catalogs import translator
 from bot.text.language import LANGUAGES
 from bot.tg import keyboards
 from bot.tg.context import asker_for, cosmetic, is_private, send
+from bot.tg.handlers import admin as admin_commands
 from bot.tg.handlers import ask, settings
 
 log = logging.getLogger(__name__)
@@ -152,23 +153,28 @@ async def prepare(application: Application) -> None:
 
 def build_application(*, token: str, base_url: str, db: sqlite_utils.Database,
                       answerer: Answerer | None = None, base_file_url: str | None = None,
-                      ) -> Application:
+                      admins: frozenset[int] = frozenset()) -> Application:
     """An Application talking to the Bot API at `base_url`, ready to poll or take webhooks;
-    without an `answerer`, one over `db` is made when it starts (see prepare)."""
+    without an `answerer`, one over `db` is made when it starts (see prepare). `admins`
+    (Telegram user ids) have the admins' commands in their private chats."""
     builder = ApplicationBuilder().token(token).base_url(base_url)
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
     application = (builder.rate_limiter(AIORateLimiter(max_retries=2))
                    .post_init(prepare).build())
     application.bot_data.update(db=db, answerer=answerer)
-    add_handlers(application)
+    add_handlers(application, admins)
     return application
 
 
-def add_handlers(application: Application) -> None:
-    """Every handler, in one place. Edited messages and channel posts are left alone."""
+def add_handlers(application: Application, admins: frozenset[int] = frozenset()) -> None:
+    """Every handler, in one place. Edited messages and channel posts are left alone. The
+    admins' commands are theirs alone, in private chats: to anyone else they are commands
+    the bot does not have."""
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
+    # No admins: a filter of no users lets nobody through (allow_empty=False).
+    admin = filters.User(user_id=admins)
     groups = filters.ChatType.GROUPS
     worded = filters.TEXT | filters.CAPTION  # a photo's caption asks as a text does
     application.add_handlers([
@@ -178,6 +184,8 @@ def add_handlers(application: Application) -> None:
         CommandHandler("digits", settings.digits_command, filters=new),
         CommandHandler("summary", settings.summary, filters=new),
         CommandHandler("ask", ask.ask_command, filters=new),
+        CommandHandler("unanswered", admin_commands.unanswered_command,
+                       filters=new & private & admin),
         MessageHandler(new & private & worded & ~filters.COMMAND, ask.private_text),
         MessageHandler(new & groups & worded & ~filters.COMMAND, ask.group_text),
         MessageHandler(new & private & ~worded & ~filters.StatusUpdate.ALL, ask.not_text),

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from bot.answering import Answerer
+from bot.answering import Answerer, Asker
+from bot.i18n.formatting import format_day
 from bot.tg.app import build_application, protect_logs
 from bot.tg.loopback import LoopbackBotAPI
 
 TOKEN = "424242:e2e-secret-token-value"
 RLM = "\u200f"
+ADMIN = 505  # the one id of FAQBOT_ADMINS
 
 
 class Chat:
@@ -54,7 +57,7 @@ async def api() -> AsyncIterator[LoopbackBotAPI]:
 async def bot(api: LoopbackBotAPI, fresh_db) -> AsyncIterator[Any]:
     application = build_application(token=TOKEN, base_url=api.base_url,
                                     base_file_url=api.base_file_url, db=fresh_db,
-                                    answerer=Answerer(fresh_db))
+                                    answerer=Answerer(fresh_db), admins=frozenset({ADMIN}))
     async with application:
         await application.post_init(application)  # as run_polling() does
         await application.start()
@@ -238,7 +241,7 @@ async def test_refused_cosmetic_calls_do_not_block_answers(fresh_db, add_twins) 
         api.fail("setMyCommands", times=None)
         api.fail("answerCallbackQuery", times=None)
         application = build_application(token=TOKEN, base_url=api.base_url, db=fresh_db,
-                                         answerer=Answerer(fresh_db))
+                                         answerer=Answerer(fresh_db), admins=frozenset({ADMIN}))
         async with application:
             await application.post_init(application)
             await application.start()
@@ -259,7 +262,7 @@ async def test_the_token_never_reaches_the_logs(api: LoopbackBotAPI, fresh_db,
     protect_logs(TOKEN)
     logging.getLogger("telegram").debug("request to %s", f"{api.base_url}{TOKEN}/getMe")
     application = build_application(token=TOKEN, base_url=api.base_url, db=fresh_db,
-                                    answerer=Answerer(fresh_db))
+                                    answerer=Answerer(fresh_db), admins=frozenset({ADMIN}))
     async with application:
         await application.start()
         await application.updater.start_polling(poll_interval=0, timeout=1)
@@ -373,3 +376,28 @@ async def test_a_button_whose_data_is_unknown_has_expired(arabic: Chat, data: st
     assert arabic.api.callback_answers[-1]["text"] == "انتهت صلاحية هذا الزر. اطرح سؤالك من جديد."
     reply = await arabic.say("كم جيجاواط تخطط شركات التعدين للذكاء الاصطناعي؟")
     assert "30 غيغا واط" in reply["text"]
+
+
+async def test_an_admin_reads_what_the_bot_could_not_answer(api: LoopbackBotAPI, bot: Any,
+                                                            arabic: Chat, english: Chat) -> None:
+    user = api.user(ADMIN, "ليلى", language_code="ar")
+    admin = Chat(api, api.private_chat(user), user)
+    juice = "the juice the miners want for AI"
+    for text in (juice, juice.upper()):
+        assert (await english.say(text))["text"].startswith("Sorry, I don't have an answer")
+    assert (await arabic.say("ما سعر الذهب اليوم؟"))["text"].startswith(
+        "عذرًا، ليست لدي إجابة")
+    await arabic.say("كم جيجاواط تخطط شركات التعدين للذكاء الاصطناعي؟")  # answered
+    answerer = bot.bot_data["answerer"]
+    juice_guess, gold_guess = (answerer.answer(text, Asker()).guess
+                               for text in (juice.upper(), "ما سعر الذهب اليوم؟"))
+    since = format_day(datetime.now(UTC).date() - timedelta(days=7), "ar")
+    reply = await admin.say("/unanswered 7")
+    assert reply["text"] == "\n\n".join([
+        f"{RLM}أسئلة لم أستطع الإجابة عنها منذ {since}: 2",
+        f"2× {juice.upper()}\n    → {juice_guess}",
+        "1× ما سعر الذهب اليوم؟" + (f"\n    → {gold_guess}" if gold_guess else "")])
+    assert (await admin.say("/unanswered week"))["text"] == (
+        "اكتب عدد الأيام التي أرجع إليها، مثلًا: /unanswered 7")
+    assert (await english.say("/unanswered"))["text"] == (
+        "I don't know that command. Send /help to see what I can do.")

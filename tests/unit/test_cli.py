@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bot.answering import Answerer, Asker
 from bot.cli import cli
 from bot.kb.store import connect
 
@@ -671,3 +672,71 @@ def test_an_encoder_switch_that_is_neither_on_nor_off_is_refused_at_start(
     assert result.output == (
         "Error: FAQBOT_ENCODER must be on or off (or 1/0, yes/no, true/false), got 'of'.\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def _asked(db_path: Path, *questions: tuple[str, str, str], days_ago: int = 0) -> None:
+    """Log questions (text, lang, outcome) as the bot does, `days_ago` days back."""
+    from datetime import UTC, datetime, timedelta
+
+    stamp = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat(timespec="seconds")
+    db = connect(db_path)
+    db["questions"].insert_all(
+        {"asked_at": stamp, "chat_type": "private", "lang": lang, "text": text,
+         "outcome": outcome, "entry_id": None, "score": 0.1}
+        for text, lang, outcome in questions)
+
+
+def test_unanswered_lists_what_the_knowledge_still_does_not_answer(
+        run, fresh_db_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    _asked(fresh_db_path,
+           ("the juice the miners want for AI", "en", "fallback"),
+           ("The juice the miners  want for AI?", "en", "fallback"),
+           ("ما سعر الذهب اليوم؟", "ar", "fallback"),
+           ("when was the halving?", "en", "fallback"),  # the knowledge answers it now
+           ("how much new power do they plan", "en", "answer"))
+    _asked(fresh_db_path, ("who won the match", "en", "fallback"), days_ago=40)
+    answerer = Answerer(connect(fresh_db_path))
+    juice, gold = (answerer.answer(text, Asker()).guess for text in (
+        "the juice the miners want for AI", "ما سعر الذهب اليوم؟"))
+    today = datetime.now(UTC).date().isoformat()
+    result = run("kb", "unanswered", "--db", str(fresh_db_path))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "2 questions not answered in the last 30 days (1 more is answered now):",
+        f"    2×  {today}  en  The juice the miners want for AI?  (closest: {juice})",
+        f"    1×  {today}  ar  ما سعر الذهب اليوم؟" + (f"  (closest: {gold})" if gold else ""),
+    ]
+    longer = run("kb", "unanswered", "--db", str(fresh_db_path), "--days", "45", "--limit", "1")
+    assert longer.stdout.splitlines()[0] == (
+        "3 questions not answered in the last 45 days (1 more is answered now), "
+        "the 1 most asked:")
+    assert len(longer.stdout.splitlines()) == 2
+
+
+def test_unanswered_questions_go_back_through_an_import(run, fresh_db_path: Path,
+                                                        tmp_path: Path) -> None:
+    """The admin's loop: list as CSV, fill in the intents, import, and the list is empty."""
+    _asked(fresh_db_path, ("the juice the miners want for AI", "en", "fallback"))
+    listed = run("kb", "unanswered", "--db", str(fresh_db_path), "--csv").stdout
+    header, row = listed.splitlines()
+    assert header == "intent,text,lang,asked,closest"
+    assert row.startswith(",the juice the miners want for AI,en,1,")
+    refused = tmp_path / "refused.csv"
+    refused.write_text(listed, encoding="utf-8")
+    assert run("kb", "import", str(refused), "--db", str(fresh_db_path)).exit_code == 1
+    filled = tmp_path / "filled.csv"
+    filled.write_text(header + "\nplanned-ai-power" + row, encoding="utf-8")
+    assert run("kb", "import", str(filled), "--db", str(fresh_db_path)).exit_code == 0
+    assert run("kb", "unanswered", "--db", str(fresh_db_path)).stdout == (
+        "0 questions not answered in the last 30 days (1 more is answered now).\n")
+    assert "30 gigawatts" in run("ask", "--db", str(fresh_db_path),
+                                 "the juice the miners want for AI").stdout
+
+
+def test_unanswered_needs_the_bots_database(run) -> None:
+    result = run("kb", "unanswered", "--db", "typo.db")
+    assert result.exit_code == 1
+    assert "typo.db does not exist, so no question has been asked of it" in result.output
+    assert not Path("typo.db").exists()

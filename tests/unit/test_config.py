@@ -96,3 +96,25 @@ def test_an_encoder_switch_that_is_neither_on_nor_off_is_named(value: str) -> No
     assert str(refused.value) == (
         "FAQBOT_ENCODER must be on or off (or 1/0, yes/no, true/false), got "
         f"{value!r}.")
+
+
+@pytest.mark.parametrize("value, admins", [
+    ("", frozenset()), ("  ", frozenset()), ("123456789", frozenset({123456789})),
+    ("123456789, 987654321", frozenset({123456789, 987654321})),
+    ("123456789 987654321,", frozenset({123456789, 987654321})),
+])
+def test_admins_are_user_ids(value: str, admins: frozenset[int]) -> None:
+    assert load_settings({"FAQBOT_ADMINS": value}).admins == admins
+
+
+@pytest.mark.parametrize("value, item", [
+    ("@sam", "@sam"), ("123, abc", "abc"), ("-100777", "-100777"), ("0", "0"),
+    ("١٢٣", "١٢٣"), ("12.5", "12.5"),
+])
+def test_admins_that_are_no_user_ids_are_refused(value: str, item: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"FAQBOT_ADMINS": value})
+    assert str(refused.value) == (
+        "FAQBOT_ADMINS must be Telegram user ids separated by commas, such as "
+        f"123456789,987654321; {item!r} is not one (a user id is a positive number, not an "
+        "@name, which its owner can change).")

@@ -1,0 +1,62 @@
+"""/unanswered: the admins' side of the bot, in private chats with the ids of FAQBOT_ADMINS
+(see app.add_handlers; to anyone else it is a command the bot does not have)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.i18n.catalogs import translator
+from bot.i18n.formatting import bidi_fix, format_day, format_number
+from bot.kb.unanswered import Unanswered, unanswered
+from bot.text.language import reading_locale
+from bot.tg.context import answerer, asker_for, send
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 3660
+SHOWN = 30  # questions in one reply: the most asked; `faqbot kb unanswered` lists them all
+
+
+async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unanswered [DAYS]: the questions of the last DAYS days (30 by default) the bot did
+    not answer and still does not, the most asked first, each with the entry it finds
+    closest, so that an admin can add the phrasing (`faqbot kb import`).
+
+    Each distinct question is asked again of the current knowledge, in this handler: a few
+    milliseconds each, so a month of a busy bot's misses can hold other replies for a
+    second or two."""
+    asker = asker_for(update, context)
+    lang = asker.language
+    gettext = translator(lang).gettext
+    arg = (context.args or [str(DEFAULT_DAYS)])[0]
+    if not arg.isascii() or not arg.isdigit() or not 1 <= int(arg) <= MAX_DAYS:
+        await send(update.effective_message, gettext(
+            "Give the number of days to look back, for example: /unanswered 7"))
+        return
+    days = int(arg)
+    locale = reading_locale(lang, asker.locale)
+    since = format_day((datetime.now(UTC) - timedelta(days=days)).date(), locale, asker.digits)
+    questions, answered = unanswered(answerer(context), days)
+    lines = [gettext("Questions I could not answer since {date}: {count}").format(
+        date=since, count=format_number(len(questions), locale, asker.digits))
+        if questions else gettext("No unanswered questions since {date}.").format(date=since)]
+    if answered:
+        lines.append(gettext("Answered now, after changes to the knowledge: {count}").format(
+            count=format_number(answered, locale, asker.digits)))
+    if len(questions) > SHOWN:
+        lines.append(gettext("The most asked {shown}; all of them: faqbot kb unanswered "
+                             "--days {days}").format(
+            shown=format_number(SHOWN, locale, asker.digits), days=days))
+    # The questions keep their own direction: each line is a paragraph of its own.
+    text = "\n\n".join([bidi_fix("\n".join(lines), lang),
+                         *(_line(q, locale, asker.digits) for q in questions[:SHOWN])])
+    await send(update.effective_message, text)
+
+
+def _line(question: Unanswered, locale: str, digits: str | None) -> str:
+    """A question, how often it was asked and the entry closest to it."""
+    text = " ".join(question.text.split())
+    line = f"{format_number(question.asked, locale, digits)}× {text}"
+    return line + (f"\n    → {question.guess}" if question.guess else "")
