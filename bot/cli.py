@@ -29,7 +29,7 @@ from bot.kb.build import build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, unknown_facts, write_import
 from bot.kb.sources import SourceError
 from bot.kb.store import ForeignDatabase, connect
-from bot.kb.unanswered import unanswered
+from bot.kb.unanswered import report, unanswered
 from bot.matching.index import load_index
 from bot.matching.thresholds import Thresholds, load_thresholds, save_thresholds
 from bot.matching.vectors import EncodingProgress
@@ -341,7 +341,7 @@ def kb_unanswered(days: int, limit: int, as_csv: bool, db_path: Path | None) -> 
         raise click.ClickException(
             f"{_db_file(db_path)} does not exist, so no question has been asked of it. Point "
             "--db or FAQBOT_DB at the database the bot runs on.")
-    questions, answered = unanswered(Answerer(open_db(db_path)), days)
+    questions, answered = report(unanswered(Answerer(open_db(db_path)), days))
     shown = questions[:limit]
     if as_csv:
         table = io.StringIO()

@@ -9,6 +9,7 @@ once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -34,10 +35,11 @@ class Unanswered:
     guess: str | None
 
 
-def unanswered(answerer: Answerer, days: int) -> tuple[list[Unanswered], int]:
-    """The distinct questions of the last `days` days the bot did not answer and the
-    current knowledge still does not, most asked first (then latest first); and how many
-    distinct ones it answers now."""
+def unanswered(answerer: Answerer, days: int) -> Iterator[Unanswered | None]:
+    """Each distinct question of the last `days` days the bot did not answer: what it
+    still does not answer, or None where the current knowledge answers it now. One at a
+    time, each asked again of the knowledge (milliseconds), so that a bot can let other
+    updates through between two (see tg/handlers/admin.py); `report` puts them in order."""
     since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
     rows = answerer.db.execute(
         "SELECT text, lang, asked_at FROM questions "
@@ -46,13 +48,17 @@ def unanswered(answerer: Answerer, days: int) -> tuple[list[Unanswered], int]:
     grouped: dict[str, list[tuple[str, str, str]]] = {}
     for row in rows:
         grouped.setdefault(normalize(row[0]), []).append(row)
-    questions, answered = [], 0
     for group in grouped.values():
         text, lang, asked_at = group[-1]
         reply = answerer.answer(text, Asker())
-        if reply.outcome in ANSWERED:
-            answered += 1
-            continue
-        questions.append(Unanswered(text, lang, len(group), asked_at, reply.guess))
-    questions.sort(key=lambda q: (q.asked, q.last_asked), reverse=True)
-    return questions, answered
+        yield (None if reply.outcome in ANSWERED
+               else Unanswered(text, lang, len(group), asked_at, reply.guess))
+
+
+def report(results: Iterable[Unanswered | None]) -> tuple[list[Unanswered], int]:
+    """What `unanswered` found: the questions still not answered, most asked first (then
+    latest first), and how many the knowledge answers now."""
+    results = list(results)
+    questions = sorted((q for q in results if q is not None),
+                       key=lambda q: (q.asked, q.last_asked), reverse=True)
+    return questions, len(results) - len(questions)

@@ -7,7 +7,13 @@ import traceback
 from urllib.parse import urlsplit
 
 import sqlite_utils
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDefault, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Update,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -73,8 +79,9 @@ def protect_logs(token: str) -> None:
         handler.addFilter(BriefBootstrap())
 
 
-def command_menu(lang: str, *, group: bool) -> list[BotCommand]:
-    """The command menu in `lang`; groups get only what makes sense there."""
+def command_menu(lang: str, *, group: bool, admin: bool = False) -> list[BotCommand]:
+    """The command menu in `lang`; groups get only what makes sense there, an admin's
+    private chat the admins' commands too."""
     gettext = translator(lang).gettext
     commands = [
         BotCommand("ask", gettext("Ask a question")),
@@ -87,17 +94,23 @@ def command_menu(lang: str, *, group: bool) -> list[BotCommand]:
             BotCommand("digits", gettext("Choose how numbers are written")),
             BotCommand("start", gettext("Start")),
         ]
+    if admin:
+        commands.append(BotCommand("unanswered", gettext("Questions I could not answer")))
     return commands
 
 
 async def register_commands(application: Application) -> None:
-    """Set the command menus per language; a refusal is logged, never fatal."""
+    """Set the command menus per language, and each admin's in their private chat (refused
+    for one who has not started the bot yet); a refusal is logged, never fatal."""
     bot = application.bot
+    menus = [(BotCommandScopeDefault(), {"group": False}),
+             (BotCommandScopeAllGroupChats(), {"group": True})]
+    menus += [(BotCommandScopeChat(admin), {"group": False, "admin": True})
+              for admin in sorted(application.bot_data.get("admins", ()))]
     for lang in (None, *LANGUAGES):
-        for scope, group in ((BotCommandScopeDefault(), False),
-                             (BotCommandScopeAllGroupChats(), True)):
+        for scope, kind in menus:
             await cosmetic(
-                bot.set_my_commands(command_menu(lang or "en", group=group), scope=scope,
+                bot.set_my_commands(command_menu(lang or "en", **kind), scope=scope,
                                     language_code=lang),
                 "setMyCommands",
             )
@@ -162,7 +175,7 @@ def build_application(*, token: str, base_url: str, db: sqlite_utils.Database,
         builder = builder.base_file_url(base_file_url)
     application = (builder.rate_limiter(AIORateLimiter(max_retries=2))
                    .post_init(prepare).build())
-    application.bot_data.update(db=db, answerer=answerer)
+    application.bot_data.update(db=db, answerer=answerer, admins=admins)
     add_handlers(application, admins)
     return application
 
@@ -185,7 +198,7 @@ def add_handlers(application: Application, admins: frozenset[int] = frozenset())
         CommandHandler("summary", settings.summary, filters=new),
         CommandHandler("ask", ask.ask_command, filters=new),
         CommandHandler("unanswered", admin_commands.unanswered_command,
-                       filters=new & private & admin),
+                       filters=new & private & admin, block=False),
         MessageHandler(new & private & worded & ~filters.COMMAND, ask.private_text),
         MessageHandler(new & groups & worded & ~filters.COMMAND, ask.group_text),
         MessageHandler(new & private & ~worded & ~filters.StatusUpdate.ALL, ask.not_text),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from telegram import Update
@@ -10,7 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.i18n.catalogs import translator
 from bot.i18n.formatting import bidi_fix, format_day, format_number
-from bot.kb.unanswered import Unanswered, unanswered
+from bot.kb.unanswered import Unanswered, report, unanswered
 from bot.text.language import reading_locale
 from bot.tg.context import answerer, asker_for, send
 
@@ -24,9 +25,9 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     not answer and still does not, the most asked first, each with the entry it finds
     closest, so that an admin can add the phrasing (`faqbot kb import`).
 
-    Each distinct question is asked again of the current knowledge, in this handler: a few
-    milliseconds each, so a month of a busy bot's misses can hold other replies for a
-    second or two."""
+    Each distinct question is asked again of the current knowledge (milliseconds each, a
+    month of a busy bot's misses seconds in all): the handler runs beside the others
+    (block=False, see app.add_handlers) and lets them through between two questions."""
     asker = asker_for(update, context)
     lang = asker.language
     gettext = translator(lang).gettext
@@ -38,7 +39,11 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     days = int(arg)
     locale = reading_locale(lang, asker.locale)
     since = format_day((datetime.now(UTC) - timedelta(days=days)).date(), locale, asker.digits)
-    questions, answered = unanswered(answerer(context), days)
+    results = []
+    for result in unanswered(answerer(context), days):
+        results.append(result)
+        await asyncio.sleep(0)
+    questions, answered = report(results)
     lines = [gettext("Questions I could not answer since {date}: {count}").format(
         date=since, count=format_number(len(questions), locale, asker.digits))
         if questions else gettext("No unanswered questions since {date}.").format(date=since)]
