@@ -29,7 +29,7 @@ from bot.kb.build import build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, unknown_facts, write_import
 from bot.kb.sources import SourceError
 from bot.kb.store import ForeignDatabase, connect
-from bot.kb.unanswered import report, unanswered
+from bot.kb.unanswered import MAX_DAYS, report, unanswered
 from bot.matching.index import load_index
 from bot.matching.thresholds import Thresholds, load_thresholds, save_thresholds
 from bot.matching.vectors import EncodingProgress
@@ -326,7 +326,7 @@ def kb_thresholds(answer: float | None, suggest: float | None, margin: float | N
 
 
 @kb.command("unanswered")
-@click.option("--days", type=click.IntRange(1), default=30, show_default=True,
+@click.option("--days", type=click.IntRange(1, MAX_DAYS), default=30, show_default=True,
               help="How far back to read the questions people asked.")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True,
               help="At most this many questions, the most asked first.")

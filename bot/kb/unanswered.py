@@ -20,6 +20,7 @@ from bot.text.normalize import normalize
 # "did you mean" choices.
 NOT_ANSWERED = (Outcome.FALLBACK.value, Outcome.SUGGEST.value)
 ANSWERED = (Outcome.ANSWER, Outcome.SMALLTALK)
+MAX_DAYS = 36_525  # a century: further back than any log, and a date Python can reach
 
 
 @dataclass(frozen=True)

@@ -392,13 +392,14 @@ async def test_an_admin_reads_what_the_bot_could_not_answer(api: LoopbackBotAPI,
     juice_guess, gold_guess = (answerer.answer(text, Asker()).guess
                                for text in (juice.upper(), "ما سعر الذهب اليوم؟"))
     since = format_day(datetime.now(UTC).date() - timedelta(days=7), "ar")
-    reply = await admin.say("/unanswered 7")
+    reply = await admin.say("/unanswered ٧")
     assert reply["text"] == "\n\n".join([
         f"{RLM}أسئلة لم أستطع الإجابة عنها منذ {since}: 2",
         f"2× {juice.upper()}\n    → {juice_guess}",
         "1× ما سعر الذهب اليوم؟" + (f"\n    → {gold_guess}" if gold_guess else "")])
-    assert (await admin.say("/unanswered week"))["text"] == (
-        "اكتب عدد الأيام التي أرجع إليها، مثلًا: /unanswered 7")
+    for days in ("week", "0", "36526", "²"):
+        assert (await admin.say(f"/unanswered {days}"))["text"] == (
+            "اكتب عدد الأيام التي أرجع إليها، مثلًا: /unanswered 7")
     assert (await english.say("/unanswered"))["text"] == (
         "I don't know that command. Send /help to see what I can do.")
 

@@ -735,6 +735,14 @@ def test_unanswered_questions_go_back_through_an_import(run, fresh_db_path: Path
                                  "the juice the miners want for AI").stdout
 
 
+@pytest.mark.parametrize("days", ["0", "-1", "36526", "1000000000", "week"])
+def test_unanswered_takes_days_it_can_count_back(run, fresh_db_path: Path, days: str) -> None:
+    """A billion days back was an OverflowError traceback."""
+    result = run("kb", "unanswered", "--db", str(fresh_db_path), "--days", days)
+    assert result.exit_code == 2
+    assert "Invalid value for '--days'" in result.output
+
+
 def test_unanswered_needs_the_bots_database(run) -> None:
     result = run("kb", "unanswered", "--db", "typo.db")
     assert result.exit_code == 1

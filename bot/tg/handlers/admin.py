@@ -11,12 +11,11 @@ from telegram.ext import ContextTypes
 
 from bot.i18n.catalogs import translator
 from bot.i18n.formatting import bidi_fix, format_day, format_number
-from bot.kb.unanswered import Unanswered, report, unanswered
+from bot.kb.unanswered import MAX_DAYS, Unanswered, report, unanswered
 from bot.text.language import reading_locale
 from bot.tg.context import answerer, asker_for, send
 
 DEFAULT_DAYS = 30
-MAX_DAYS = 3660
 SHOWN = 30  # questions in one reply: the most asked; `faqbot kb unanswered` lists them all
 
 
@@ -32,7 +31,7 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     lang = asker.language
     gettext = translator(lang).gettext
     arg = (context.args or [str(DEFAULT_DAYS)])[0]
-    if not arg.isascii() or not arg.isdigit() or not 1 <= int(arg) <= MAX_DAYS:
+    if not arg.isdecimal() or not 1 <= int(arg) <= MAX_DAYS:  # ٧ is 7 too
         await send(update.effective_message, gettext(
             "Give the number of days to look back, for example: /unanswered 7"))
         return
