@@ -415,3 +415,20 @@ async def test_an_admins_menu_has_the_admins_commands(api: LoopbackBotAPI, bot: 
     assert menu["unanswered"] == "أسئلة لم أستطع الإجابة عنها"
     assert "lang" in menu
     assert "unanswered" not in {c["command"] for c in api.commands(language_code="ar")}
+
+
+async def test_a_choice_by_button_in_a_group_names_who_pressed(group: Chat) -> None:
+    """Anyone in a group can press the buttons another member summoned: the choice is the
+    presser's own, and the confirmation says whose."""
+    api = group.api
+    sam = api.user(502, "Sam", language_code="en")
+    huda = api.user(506, "هدى", language_code="ar")
+    menu = await group.say("/lang")
+    for user, data, confirmation in ((sam, "lang:en", "Sam: I will reply in English."),
+                                     (huda, "lang:ar", f"{RLM}هدى: تمام، سأرد عليك بالعربية.")):
+        before = len(api.sent(group.chat["id"]))
+        api.press(menu, data, user)
+        sent = await api.wait_for_sent(group.chat["id"], count=before + 1)
+        assert sent[before]["text"] == confirmation
+    assert "30 غيغا واط" in (await group.say(GIGAWATTS_AR))["text"]  # Omar's own: unchanged
+    assert "30 gigawatts" in (await Chat(api, group.chat, sam).say(GIGAWATTS_AR))["text"]

@@ -6,7 +6,7 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.i18n.catalogs import translator
-from bot.i18n.formatting import format_number
+from bot.i18n.formatting import bidi_fix, format_number
 from bot.kb.people import choose
 from bot.text.language import reading_locale
 from bot.tg import keyboards
@@ -84,11 +84,12 @@ async def _set_lang(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: 
     """Remember the language choice and confirm it in the language now in force."""
     chosen = None if choice == "auto" else choice
     choose(database(context), chooser_id(update), lang=chosen)
-    gettext = translator(asker_for(update, context).language).gettext
+    lang = asker_for(update, context).language
+    gettext = translator(lang).gettext
     text = (gettext("I will reply in the language of each question.") if chosen is None
             else gettext("I will reply in English.") if chosen == "en"
             else gettext("I will reply in Arabic."))
-    await _confirm(update, message, text)
+    await _confirm(update, message, text, lang)
 
 
 async def lang_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,13 +130,19 @@ async def _set_digits(update: Update, context: ContextTypes.DEFAULT_TYPE, choice
     gettext = translator(lang).gettext
     example = _digits_example(lang, update, context)
     await _confirm(update, message,
-                   gettext("Numbers will look like this: {example}").format(example=example))
+                   gettext("Numbers will look like this: {example}").format(example=example),
+                   lang)
 
 
-async def _confirm(update: Update, message: Message, text: str) -> None:
-    """Confirm a choice; in a group, a choice made by command quotes it, so the chat sees
-    whose choice it was."""
-    await send(message, text, quote=update.callback_query is None and not is_private(update))
+async def _confirm(update: Update, message: Message, text: str, lang: str) -> None:
+    """Confirm a choice (`text`, in `lang`). In a group the chat sees whose choice it was:
+    one made by command is quoted, one made by button (anyone in the chat can press it)
+    is addressed to whoever pressed it."""
+    query = update.callback_query
+    if is_private(update) or query is None:
+        await send(message, text, quote=not is_private(update))
+        return
+    await send(message, bidi_fix(f"{query.from_user.first_name}: {text}", lang))
 
 
 async def digits_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
