@@ -12,7 +12,7 @@ import pytest
 
 from bot.answering import Answerer, Asker
 from bot.i18n.formatting import format_day
-from bot.tg.app import build_application, protect_logs, register_commands
+from bot.tg.app import build_application, protect_logs
 from bot.tg.loopback import LoopbackBotAPI
 
 TOKEN = "424242:e2e-secret-token-value"
@@ -50,6 +50,8 @@ class Chat:
 @pytest.fixture
 async def api() -> AsyncIterator[LoopbackBotAPI]:
     async with LoopbackBotAPI(TOKEN, bot_username="faq_test_bot", privacy_mode=False) as server:
+        # The admin has started the bot, so that their command menu can be set.
+        server.private_chat(server.user(ADMIN, "ليلى", language_code="ar"))
         yield server
 
 
@@ -407,11 +409,10 @@ async def test_an_admin_reads_what_the_bot_could_not_answer(api: LoopbackBotAPI,
 async def test_an_admins_menu_has_the_admins_commands(api: LoopbackBotAPI, bot: Any) -> None:
     """Set at start-up for each admin who has started the bot (refused, and logged, for one
     who has not)."""
-    user = api.user(ADMIN, "ليلى", language_code="ar")
-    api.private_chat(user)
-    await register_commands(bot)
+    admin_menu = {"type": "chat", "chat_id": ADMIN}
+    await api.wait_for(lambda: api.commands(admin_menu, language_code="ar"))
     menu = {c["command"]: c["description"]
-            for c in api.commands({"type": "chat", "chat_id": ADMIN}, language_code="ar")}
+            for c in api.commands(admin_menu, language_code="ar")}
     assert menu["unanswered"] == "أسئلة لم أستطع الإجابة عنها"
     assert "lang" in menu
     assert "unanswered" not in {c["command"] for c in api.commands(language_code="ar")}
