@@ -39,8 +39,9 @@ class Unanswered:
 def unanswered(answerer: Answerer, days: int) -> Iterator[Unanswered | None]:
     """Each distinct question of the last `days` days the bot did not answer: what it
     still does not answer, or None where the current knowledge answers it now. One at a
-    time, each asked again of the knowledge (milliseconds), so that a bot can let other
-    updates through between two (see tg/handlers/admin.py); `report` puts them in order."""
+    time, each asked again of the knowledge (tens of milliseconds where the encoders read
+    it), so that a bot can let other updates through between two (see
+    tg/handlers/admin.py); `report` puts them in order."""
     since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
     rows = answerer.db.execute(
         "SELECT text, lang, asked_at FROM questions "
