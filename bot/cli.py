@@ -29,7 +29,7 @@ from bot.kb.build import build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, unknown_facts, write_import
 from bot.kb.sources import SourceError
 from bot.kb.store import ForeignDatabase, connect
-from bot.kb.unanswered import MAX_DAYS, report, unanswered
+from bot.kb.unanswered import MAX_DAYS, logged, report, still_unanswered
 from bot.matching.index import load_index
 from bot.matching.thresholds import Thresholds, load_thresholds, save_thresholds
 from bot.matching.vectors import EncodingProgress
@@ -341,7 +341,13 @@ def kb_unanswered(days: int, limit: int, as_csv: bool, db_path: Path | None) -> 
         raise click.ClickException(
             f"{_db_file(db_path)} does not exist, so no question has been asked of it. Point "
             "--db or FAQBOT_DB at the database the bot runs on.")
-    questions, answered = report(unanswered(Answerer(open_db(db_path)), days))
+    answerer = Answerer(open_db(db_path))
+    asked = logged(answerer.db, days)
+    if sys.stderr.isatty():  # each is asked again: minutes for thousands
+        with click.progressbar(asked, label="asking again", file=sys.stderr) as bar:
+            questions, answered = report(still_unanswered(answerer, q) for q in bar)
+    else:
+        questions, answered = report(still_unanswered(answerer, q) for q in asked)
     shown = questions[:limit]
     if as_csv:
         table = io.StringIO()

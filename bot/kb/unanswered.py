@@ -9,9 +9,11 @@ once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
 
 from bot.answering import Answerer, Asker, Outcome
 from bot.text.normalize import normalize
@@ -27,39 +29,42 @@ MAX_DAYS = 36_525  # a century: further back than any log, and a date Python can
 class Unanswered:
     """One question as people asked it (`text`: its latest wording), how often and when
     last (UTC, ISO 8601), and the entry the current knowledge finds likeliest (None if
-    none)."""
+    none, or not asked again yet)."""
 
     text: str
     lang: str
     asked: int
     last_asked: str
-    guess: str | None
+    guess: str | None = None
 
 
-def unanswered(answerer: Answerer, days: int) -> Iterator[Unanswered | None]:
-    """Each distinct question of the last `days` days the bot did not answer: what it
-    still does not answer, or None where the current knowledge answers it now. One at a
-    time, each asked again of the knowledge (tens of milliseconds where the encoders read
-    it), so that a bot can let other updates through between two (see
-    tg/handlers/admin.py); `report` puts them in order."""
+def logged(db: sqlite_utils.Database, days: int) -> list[Unanswered]:
+    """Each distinct question of the last `days` days the bot did not answer, as logged."""
     since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
-    rows = answerer.db.execute(
+    rows = db.execute(
         "SELECT text, lang, asked_at FROM questions "
         f"WHERE outcome IN ({', '.join('?' * len(NOT_ANSWERED))}) AND asked_at >= ? "
         "ORDER BY asked_at, id", [*NOT_ANSWERED, since]).fetchall()
     grouped: dict[str, list[tuple[str, str, str]]] = {}
     for row in rows:
         grouped.setdefault(normalize(row[0]), []).append(row)
-    for group in grouped.values():
-        text, lang, asked_at = group[-1]
-        reply = answerer.answer(text, Asker())
-        yield (None if reply.outcome in ANSWERED
-               else Unanswered(text, lang, len(group), asked_at, reply.guess))
+    latest = (group[-1] for group in grouped.values())
+    return [Unanswered(text, lang, len(grouped[normalize(text)]), asked_at)
+            for text, lang, asked_at in latest]
+
+
+def still_unanswered(answerer: Answerer, question: Unanswered) -> Unanswered | None:
+    """`question` with the entry the current knowledge finds closest, or None if the
+    knowledge answers it now. Tens of milliseconds where the sentence encoders read it:
+    asked one at a time, so that a bot can let other updates through between two, and a
+    terminal can show how far it is (see tg/handlers/admin.py, cli.py)."""
+    reply = answerer.answer(question.text, Asker())
+    return None if reply.outcome in ANSWERED else replace(question, guess=reply.guess)
 
 
 def report(results: Iterable[Unanswered | None]) -> tuple[list[Unanswered], int]:
-    """What `unanswered` found: the questions still not answered, most asked first (then
-    latest first), and how many the knowledge answers now."""
+    """What still_unanswered found: the questions still not answered, most asked first
+    (then latest first), and how many the knowledge answers now."""
     results = list(results)
     questions = sorted((q for q in results if q is not None),
                        key=lambda q: (q.asked, q.last_asked), reverse=True)

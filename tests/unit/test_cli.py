@@ -735,6 +735,29 @@ def test_unanswered_questions_go_back_through_an_import(run, fresh_db_path: Path
                                  "the juice the miners want for AI").stdout
 
 
+def test_unanswered_on_a_terminal_shows_how_far_it_is(fresh_db_path: Path,
+                                                      monkeypatch) -> None:
+    """Each question is asked again, minutes for thousands: a terminal sees a bar."""
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    _asked(fresh_db_path, ("the juice the miners want for AI", "en", "fallback"),
+           ("ما سعر الذهب اليوم؟", "ar", "fallback"), ("when was the halving?", "en", "fallback"))
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    cli.main(["kb", "unanswered", "--db", str(fresh_db_path)], standalone_mode=False)
+    assert sys.stdout.getvalue().startswith(
+        "2 questions not answered in the last 30 days (1 more is answered now):\n")
+    shown = sys.stderr.getvalue()
+    assert "asking again  [" in shown
+    assert "asking again  [" in shown
+    assert "100%" in shown
+
+
 @pytest.mark.parametrize("days", ["0", "-1", "36526", "1000000000", "week"])
 def test_unanswered_takes_days_it_can_count_back(run, fresh_db_path: Path, days: str) -> None:
     """A billion days back was an OverflowError traceback."""

@@ -11,9 +11,9 @@ from telegram.ext import ContextTypes
 
 from bot.i18n.catalogs import translator
 from bot.i18n.formatting import bidi_fix, format_day, format_number
-from bot.kb.unanswered import MAX_DAYS, Unanswered, report, unanswered
+from bot.kb.unanswered import MAX_DAYS, Unanswered, logged, report, still_unanswered
 from bot.text.language import reading_locale
-from bot.tg.context import answerer, asker_for, send
+from bot.tg.context import answerer, asker_for, database, send
 
 DEFAULT_DAYS = 30
 SHOWN = 30  # questions in one reply: the most asked; `faqbot kb unanswered` lists them all
@@ -40,8 +40,8 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     locale = reading_locale(lang, asker.locale)
     since = format_day((datetime.now(UTC) - timedelta(days=days)).date(), locale, asker.digits)
     results = []
-    for result in unanswered(answerer(context), days):
-        results.append(result)
+    for question in logged(database(context), days):
+        results.append(still_unanswered(answerer(context), question))
         await asyncio.sleep(0)
     questions, answered = report(results)
     lines = [gettext("Questions I could not answer since {date}: {count}").format(
