@@ -395,6 +395,7 @@ async def test_an_admin_reads_what_the_bot_could_not_answer(api: LoopbackBotAPI,
                                for text in (juice.upper(), "ما سعر الذهب اليوم؟"))
     since = format_day(datetime.now(UTC).date() - timedelta(days=7), "ar")
     reply = await admin.say("/unanswered ٧")
+    assert (ADMIN, "typing") in api.chat_actions  # while the questions are asked again
     assert reply["text"] == "\n\n".join([
         f"{RLM}أسئلة لم أستطع الإجابة عنها منذ {since}: 2",
         f"2× {juice.upper()}\n    → {juice_guess}",

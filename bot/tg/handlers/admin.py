@@ -4,18 +4,21 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 from telegram import Update
+from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
 from bot.i18n.catalogs import translator
 from bot.i18n.formatting import bidi_fix, format_day, format_number
 from bot.kb.unanswered import MAX_DAYS, Unanswered, logged, report, still_unanswered
 from bot.text.language import reading_locale
-from bot.tg.context import answerer, asker_for, database, send
+from bot.tg.context import answerer, asker_for, cosmetic, database, send
 
 DEFAULT_DAYS = 30
+TYPING_SECONDS = 4  # Telegram shows "typing" for 5 s, or until the bot's next message
 SHOWN = 30  # questions in one reply: the most asked; `faqbot kb unanswered` lists them all
 
 
@@ -40,7 +43,12 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     locale = reading_locale(lang, asker.locale)
     since = format_day((datetime.now(UTC) - timedelta(days=days)).date(), locale, asker.digits)
     results = []
+    shown_at = -TYPING_SECONDS
     for question in logged(database(context), days):
+        if time.monotonic() - shown_at >= TYPING_SECONDS:  # a sign of work, for minutes
+            shown_at = time.monotonic()
+            await cosmetic(update.effective_chat.send_action(ChatAction.TYPING),
+                           "sendChatAction")
         results.append(still_unanswered(answerer(context), question))
         await asyncio.sleep(0)
     questions, answered = report(results)
