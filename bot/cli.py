@@ -13,7 +13,7 @@ import sqlite3
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -262,16 +262,21 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
     for line in unknown_facts(db, plan):
         click.echo(line, err=True)
     entries, phrasings = counts["entries"], counts["phrasings"]
-    line = (f"{entries} new {'entry' if entries == 1 else 'entries'}, "
-            f"{phrasings} new {'phrasing' if phrasings == 1 else 'phrasings'}")
+    line = (f"{_counted(entries, 'new entry', 'new entries')}, "
+            f"{_counted(phrasings, 'new phrasing', 'new phrasings')}")
     if counts["names"]:
         line += f" ({counts['names']} of them intents' names)"
     if counts["answers"]:
-        line += f", {counts['answers']} {'answer' if counts['answers'] == 1 else 'answers'} changed"
+        line += f", {_counted(counts['answers'], 'answer', 'answers')} changed"
     if counts["duplicates_skipped"]:
         line += f", {counts['duplicates_skipped']} duplicate rows skipped"
     click.echo(line)
     refresh_index(db)
+
+
+def _counted(number: int, one: str, many: str) -> str:
+    """`number` and what it counts, in the singular for 1: "1 new entry", "3 new entries"."""
+    return f"{number} {one if number == 1 else many}"
 
 
 def _no_minus_zero(ctx: click.Context, param: click.Parameter,
@@ -337,17 +342,17 @@ def kb_thresholds(answer: float | None, suggest: float | None, margin: float | N
 def kb_unanswered(days: int, limit: int, as_csv: bool, db_path: Path | None) -> None:
     """What people asked in Telegram that the bot did not answer (it declined, or only
     offered choices) and still does not, the most asked first."""
-    if not _db_file(db_path).exists():
+    path = _db_file(db_path)
+    if not path.exists():
         raise click.ClickException(
-            f"{_db_file(db_path)} does not exist, so no question has been asked of it. Point "
-            "--db or FAQBOT_DB at the database the bot runs on.")
+            f"{path} does not exist, so no question has been asked of it. Point --db or "
+            "FAQBOT_DB at the database the bot runs on.")
     answerer = Answerer(open_db(db_path))
     asked = logged(answerer.db, days)
-    if sys.stderr.isatty():  # each is asked again: minutes for thousands
-        with click.progressbar(asked, label="asking again", file=sys.stderr) as bar:
-            questions, answered = report(still_unanswered(answerer, q) for q in bar)
-    else:
-        questions, answered = report(still_unanswered(answerer, q) for q in asked)
+    # Each is asked again, minutes for thousands: a terminal sees how far it is.
+    with (click.progressbar(asked, label="asking again", file=sys.stderr)
+          if sys.stderr.isatty() else nullcontext(asked)) as each:
+        questions, answered = report(still_unanswered(answerer, q) for q in each)
     shown = questions[:limit]
     if as_csv:
         table = io.StringIO()
@@ -357,10 +362,10 @@ def kb_unanswered(days: int, limit: int, as_csv: bool, db_path: Path | None) -> 
         click.echo(table.getvalue(), nl=False)
         return
     count = len(questions)
-    line = (f"{count} {'question' if count == 1 else 'questions'} not answered in the last "
-            f"{days} {'day' if days == 1 else 'days'}")
+    line = (f"{_counted(count, 'question', 'questions')} not answered in the last "
+            f"{_counted(days, 'day', 'days')}")
     if answered:
-        line += f" ({answered} more {'is' if answered == 1 else 'are'} answered now)"
+        line += f" ({_counted(answered, 'more is', 'more are')} answered now)"
     if count > limit:
         line += f", the {limit} most asked"
     click.echo(line + (":" if shown else "."))

@@ -48,9 +48,11 @@ def logged(db: sqlite_utils.Database, days: int) -> list[Unanswered]:
     grouped: dict[str, list[tuple[str, str, str]]] = {}
     for row in rows:
         grouped.setdefault(normalize(row[0]), []).append(row)
-    latest = (group[-1] for group in grouped.values())
-    return [Unanswered(text, lang, len(grouped[normalize(text)]), asked_at)
-            for text, lang, asked_at in latest]
+    questions = []
+    for group in grouped.values():
+        text, lang, asked_at = group[-1]
+        questions.append(Unanswered(text, lang, len(group), asked_at))
+    return questions
 
 
 def still_unanswered(answerer: Answerer, question: Unanswered) -> Unanswered | None:

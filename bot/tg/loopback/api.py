@@ -23,6 +23,16 @@ from .state import ChatRef, State, UserRef
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+def _text_content(text: str, entities: list[JSONDict] | None = None) -> JSONDict:
+    """A text message's content: the text and its entities, by default those Telegram
+    detects (bot_command incl. ``/cmd@bot``, mention, url, email, hashtag)."""
+    content: JSONDict = {"text": text}
+    found = entities if entities is not None else detect_entities(text)
+    if found:
+        content["entities"] = copy.deepcopy(found)
+    return content
 HOST = "127.0.0.1"
 
 
@@ -213,10 +223,7 @@ class LoopbackBotAPI:
         Entities default to what Telegram detects: bot_command (incl. ``/cmd@bot``), mention,
         url, email, hashtag.
         """
-        content: JSONDict = {"text": text}
-        found = entities if entities is not None else detect_entities(text)
-        if found:
-            content["entities"] = copy.deepcopy(found)
+        content = _text_content(text, entities)
         with self._cond:
             state = self._state
             return state.user_message(state.chat_of(chat), state.user_of(user), content,
@@ -227,10 +234,7 @@ class LoopbackBotAPI:
         is `chat` itself, else by a channel (its post in a linked discussion group, or a
         user posting as it). Telegram gives all such messages one shared sender, the service
         user GroupAnonymousBot or Channel_Bot, and names the chat in `sender_chat`."""
-        content: JSONDict = {"text": text}
-        found = detect_entities(text)
-        if found:
-            content["entities"] = found
+        content = _text_content(text)
         with self._cond:
             state = self._state
             where, sender = state.chat_of(chat), state.chat_of(sender_chat)
