@@ -34,6 +34,7 @@ from bot.matching.index import load_index
 from bot.matching.thresholds import Thresholds, load_thresholds, save_thresholds
 from bot.matching.vectors import EncodingProgress
 from bot.text.language import language_of_locale
+from bot.wording import counted
 
 DB_FILE = "faqbot.db_file"  # where the database a command opened is noted, in click's meta
 
@@ -262,21 +263,16 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
     for line in unknown_facts(db, plan):
         click.echo(line, err=True)
     entries, phrasings = counts["entries"], counts["phrasings"]
-    line = (f"{_counted(entries, 'new entry', 'new entries')}, "
-            f"{_counted(phrasings, 'new phrasing', 'new phrasings')}")
+    line = (f"{counted(entries, 'new entry', 'new entries')}, "
+            f"{counted(phrasings, 'new phrasing', 'new phrasings')}")
     if counts["names"]:
         line += f" ({counts['names']} of them intents' names)"
     if counts["answers"]:
-        line += f", {_counted(counts['answers'], 'answer', 'answers')} changed"
+        line += f", {counted(counts['answers'], 'answer', 'answers')} changed"
     if counts["duplicates_skipped"]:
         line += f", {counts['duplicates_skipped']} duplicate rows skipped"
     click.echo(line)
     refresh_index(db)
-
-
-def _counted(number: int, one: str, many: str) -> str:
-    """`number` and what it counts, in the singular for 1: "1 new entry", "3 new entries"."""
-    return f"{number} {one if number == 1 else many}"
 
 
 def _no_minus_zero(ctx: click.Context, param: click.Parameter,
@@ -362,10 +358,10 @@ def kb_unanswered(days: int, limit: int, as_csv: bool, db_path: Path | None) -> 
         click.echo(table.getvalue(), nl=False)
         return
     count = len(questions)
-    line = (f"{_counted(count, 'question', 'questions')} not answered in the last "
-            f"{_counted(days, 'day', 'days')}")
+    line = (f"{counted(count, 'question', 'questions')} not answered in the last "
+            f"{counted(days, 'day', 'days')}")
     if answered:
-        line += f" ({_counted(answered, 'more is', 'more are')} answered now)"
+        line += f" ({counted(answered, 'more is', 'more are')} answered now)"
     if count > limit:
         line += f", the {limit} most asked"
     click.echo(line + (":" if shown else "."))

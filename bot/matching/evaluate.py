@@ -3,7 +3,8 @@
 Each row of a CSV names the intent (entry id) it should get, or nothing / `oos` for a
 question the bot must decline. `a|b` accepts either entry, for questions that two entries
 answer equally well. The figures are what users would get: a row counts as correct only
-when the bot answers it, with the right entry, at its current thresholds.
+when the bot answers it, with the right entry, at its current thresholds (see AnswerKey
+for which entries are right).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from bot.kb.imports import EITHER, OUT_OF_SCOPE, ImportProblem, is_yaml, read_ta
 from bot.matching.matcher import Candidate
 from bot.matching.thresholds import Thresholds
 from bot.text.language import script_language
+from bot.text.normalize import normalize
+from bot.wording import counted
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,44 @@ class LabelledQuestion:
     text: str
     intents: frozenset[str]
     lang: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """Which entries of one knowledge base answer a labelled question right.
+
+    A label names an entry by its id or, when no entry has that id, by the id written
+    otherwise: the same after normalization and no other entry's ("card arrival" or
+    "Card_Arrival" for card_arrival, "ارجاع الدفع بالبطاقة" for "إرجاع الدفع بالبطاقة؟"),
+    as test files are labelled by people who copied the names by hand. The entry the bot
+    links to the named one in the other language (its twin, see linking.py) answers right
+    too: it is the same question, and the bot answers in the asker's language, so an Arabic
+    question labelled with BANKING77's English intent gets the Arabic entry.
+    """
+
+    ids: frozenset[str]
+    names: dict[str, str]  # normalized id -> id, for ids no other entry shares that way
+    twins: dict[str, str]
+
+    @classmethod
+    def of(cls, answerer: Answerer) -> AnswerKey:
+        spelt = Counter(normalize(entry_id) for entry_id in answerer.kinds)
+        names = {normalize(entry_id): entry_id for entry_id in answerer.kinds
+                 if spelt[normalize(entry_id)] == 1}
+        return cls(frozenset(answerer.kinds), names, answerer.matcher.twin_ids())
+
+    def entry(self, intent: str) -> str | None:
+        """The entry a label names, if any."""
+        return intent if intent in self.ids else self.names.get(normalize(intent) or "\0")
+
+    def named(self, question: LabelledQuestion) -> frozenset[str]:
+        """The entries the question's labels name."""
+        return frozenset(entry for entry in map(self.entry, question.intents) if entry)
+
+    def right(self, question: LabelledQuestion) -> frozenset[str]:
+        """The entries that answer the question right: those named and their twins."""
+        named = self.named(question)
+        return named | {self.twins[entry] for entry in named if entry in self.twins}
 
 
 def labelled(intent: str, text: str, lang: str | None = None) -> LabelledQuestion:
@@ -70,6 +111,9 @@ def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
     confusions: Counter[tuple[str, str]] = Counter()
     latencies = []
     unknown: Counter[str] = Counter()
+    key = AnswerKey.of(answerer)
+    by_name: dict[str, str] = {}
+    by_twin = 0
     answerer.matcher.warm()
     for question in questions:
         started = time.perf_counter()
@@ -84,17 +128,21 @@ def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
             oos["suggested"] += reply.outcome == Outcome.SUGGEST
             continue
         total[lang] += 1
-        if _names_no_entry(answerer, question):
+        named, right = key.named(question), key.right(question)
+        if not named:
             unknown[min(question.intents)] += 1
+        by_name.update((intent, entry) for intent in question.intents
+                       if (entry := key.entry(intent)) not in (None, intent))
         answered = reply.outcome in (Outcome.ANSWER, Outcome.SMALLTALK)
         fallback[lang] += reply.outcome in (Outcome.FALLBACK, Outcome.EMPTY)
         suggested[lang] += reply.outcome == Outcome.SUGGEST
-        if answered and reply.entry_id in question.intents:
+        if answered and reply.entry_id in right:
             correct[lang] += 1
+            by_twin += reply.entry_id not in named
         elif answered:
-            expected = min(question.intents)
+            expected = min(named or question.intents)
             confusions[(expected, reply.entry_id or "")] += 1
-        top1 += reply.guess in question.intents
+        top1 += reply.guess in right
     n_in = sum(total.values())
     ms = np.array(latencies) * 1000 if latencies else np.zeros(1)
     return {
@@ -113,6 +161,8 @@ def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
         "oos_suggested": _share(oos["suggested"], oos["n"]),
         "unknown_intents": {"n": sum(unknown.values()), "distinct": len(unknown),
                             "intents": [intent for intent, _ in unknown.most_common(10)]},
+        "labels_by_name": {"n": len(by_name), "labels": sorted(by_name.items())[:10]},
+        "answered_by_twin": by_twin,
         "confused": [{"expected": a, "answered": b, "count": c}
                      for (a, b), c in confusions.most_common(10)],
         "latency_ms": {"p50": round(float(np.percentile(ms, 50)), 3),
@@ -132,14 +182,15 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion]) -> list[dic
     below answer as it is now, the margin stays as it is)."""
     current = answerer.thresholds
     gap = current.answer - current.suggest
-    ranked = [(q, _ranked(answerer, q.text)) for q in questions]
-    unknown = sum(1 for q, _ in ranked if q.intents and _names_no_entry(answerer, q))
+    key = AnswerKey.of(answerer)
+    ranked = [(q, key.right(q), _ranked(answerer, q.text)) for q in questions]
+    unknown = sum(1 for q, right, _ in ranked if q.intents and not right)
     rows = []
     for answer in sorted({*SWEEP, current.answer}):
         limits = Thresholds(answer=answer, suggest=round(max(0.0, answer - gap), 3),
                             margin=current.margin)
         counts = Counter()
-        for question, candidates in ranked:
+        for question, right, candidates in ranked:
             decision = decide(candidates, limits, answerer.offerable)
             if not question.intents:
                 counts["oos"] += 1
@@ -147,8 +198,7 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion]) -> list[dic
                 continue
             counts["in"] += 1
             if decision.outcome == Outcome.ANSWER:
-                right = decision.best.entry_id in question.intents
-                counts["correct" if right else "wrong"] += 1
+                counts["correct" if decision.best.entry_id in right else "wrong"] += 1
             counts[decision.outcome.value] += 1
         rows.append({"answer": answer, "suggest": limits.suggest, "margin": limits.margin,
                      "accuracy": _share(counts["correct"], counts["in"]),
@@ -158,12 +208,6 @@ def sweep(answerer: Answerer, questions: Iterable[LabelledQuestion]) -> list[dic
                      "oos_rejected": _share(counts["declined"], counts["oos"]),
                      "unknown_intents": unknown})
     return rows
-
-
-def _names_no_entry(answerer: Answerer, question: LabelledQuestion) -> bool:
-    """Whether none of the entries an in-scope question names is in the knowledge base: it
-    cannot be answered right."""
-    return not question.intents & answerer.kinds.keys()
 
 
 def _ranked(answerer: Answerer, text: str) -> list[Candidate]:
@@ -226,6 +270,16 @@ def render_report(report: dict) -> str:
     if unknown["n"]:
         more = ", ..." if unknown["distinct"] > len(unknown["intents"]) else ""
         lines.append(f"{_unknown(unknown['n'])}: {', '.join(unknown['intents'])}{more}")
+    renamed = report["labels_by_name"]
+    if renamed["n"]:
+        more = ", ..." if renamed["n"] > len(renamed["labels"]) else ""
+        shown = ", ".join(f"{label!r} is {entry}" for label, entry in renamed["labels"])
+        lines.append(f"{counted(renamed['n'], 'label names', 'labels name')} an entry by its "
+                     f"id written otherwise: {shown}{more}")
+    if twin := report["answered_by_twin"]:
+        lines.append(f"{counted(twin, 'right answer is', 'right answers are')} the labelled "
+                     "entry's twin in the other language (the same question, answered in "
+                     "the asker's language)")
     if report["confused"]:
         lines.append("most confused (expected -> answered):")
         lines += [f"  {c['count']:>4}  {c['expected']} -> {c['answered']}"

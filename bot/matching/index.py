@@ -147,7 +147,7 @@ def load_index(db: sqlite_utils.Database,
                    if stored.digests.get(e) != entry_digest(texts)}
         changed.update({e: [] for e in stored.digests if e not in current})
         allowed = max(MIN_CHANGED_ALLOWED, int(MAX_CHANGED_SHARE * len(current)))
-        if row[1] + len(changed) <= allowed:
+        if row[1] + len(changed) <= allowed and all(map(stored.reads, changed.values())):
             started = time.perf_counter()
             matcher = (stored.updated(changed, _cached_vectors(db, progress))
                        if changed else stored)

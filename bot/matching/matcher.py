@@ -106,6 +106,12 @@ from bot.text.normalize import shows_dialect
 
 CHAR_WEIGHT = 0.6
 WORD_WEIGHT = 0.4
+# An update (see Matcher.updated) keeps the n-grams the index was learned with: it can learn
+# phrasings only where most of their character n-grams are among them. Below this share
+# they are written in another script or vocabulary than the rest (Arabic intents imported
+# after English ones), and the new entries would have almost no features: a full build is
+# due. A new entry of this bot's own knowledge typically has nine in ten of its n-grams.
+MIN_KNOWN_NGRAMS = 0.5
 # Meaning is weighed for this many entries of a question, the likeliest by words and
 # probability: enough for every right answer measured, and a fraction of the cost of
 # comparing the question with every phrasing.
@@ -540,7 +546,7 @@ class Matcher:
         phrasing; the sentence model continues from where it was, so the optimizer mostly
         moves the changed entries. The n-gram vocabulary, the other entries' SVMs and the
         calibration stay as they were, so a full rebuild is still due once many entries
-        have changed.
+        have changed, or for phrasings the vocabulary does not read (see `reads`).
         """
         gone = {self.entry_ids.index(e) for e in changed if e in self.digests}
         kept = [i for i in range(len(self.entry_ids)) if i not in gone]
@@ -580,11 +586,27 @@ class Matcher:
                        intercept=intercept, vocabulary=vocabulary,
                        calibration=self.calibration, digests=digests, sentence=sentence)
 
+    def reads(self, phrasings: Sequence[str]) -> bool:
+        """Whether an update can learn normalized `phrasings`: at least MIN_KNOWN_NGRAMS of
+        their character n-grams are features of the index."""
+        chars = self.views[0]
+        grams = [gram for text in phrasings for gram in chars.analyze(text)]
+        known = sum(gram in chars.vocabulary for gram in grams)
+        return known >= MIN_KNOWN_NGRAMS * len(grams)
+
     def warm(self) -> None:
         """Wait for the sentence encoder's weights (they load in the background, see
         encoder.py), so that a first question is timed like any other."""
         if self.sentence is not None:
             self.sentence.encode([""])
+
+    def twin_ids(self) -> dict[str, str]:
+        """Each entry linked across languages and its twin, both ways (see linking.py)."""
+        if self.sentence is None:
+            return {}
+        ids = self.entry_ids
+        return {ids[one]: ids[other] for pair in self.sentence.twins.tolist()
+                for one, other in (pair, pair[::-1])}
 
     def vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """TF-IDF vectors of normalized texts (character and word views side by side)."""

@@ -146,6 +146,57 @@ def test_import_and_eval(run, tmp_path: Path) -> None:
     assert set(report["latency_ms"]) >= {"p50", "p99"}
 
 
+ENGLISH_TRAIN = """text,category
+where is my card,card_arrival
+my card has not arrived yet,card_arrival
+how long does card delivery take,card_arrival
+what exchange rate do you use,exchange_rate
+euro to dollar rate,exchange_rate
+how is the exchange rate calculated,exchange_rate
+i lost my card,lost_card
+my card was stolen,lost_card
+block my lost card,lost_card
+"""
+ARABIC_TRAIN = """label,text
+وصول البطاقة,اين بطاقتي
+وصول البطاقة,لم تصل بطاقتي بعد
+وصول البطاقة,كم يستغرق توصيل البطاقة
+سعر الصرف,ما هو سعر الصرف
+سعر الصرف,سعر صرف اليورو مقابل الدولار
+سعر الصرف,كيف تحسبون سعر الصرف
+البطاقة المفقودة,فقدت بطاقتي
+البطاقة المفقودة,سرقت بطاقتي
+البطاقة المفقودة,اوقفوا بطاقتي المفقودة
+"""
+
+
+def test_eval_takes_labels_as_test_files_write_them(run, tmp_path: Path) -> None:
+    """BANKING77 and ArBanking77 come one file per language: an Arabic question labelled
+    with the English intent is answered right by the Arabic entry the bot links to it, and
+    a label typed otherwise than the entry's id ("Card Arrival", "البطاقه المفقوده") names
+    it. Both were counted wrong, the second as naming no entry."""
+    (tmp_path / "en.csv").write_text(ENGLISH_TRAIN, encoding="utf-8")
+    (tmp_path / "ar.csv").write_text(ARABIC_TRAIN, encoding="utf-8")
+    run("kb", "import", "en.csv", "--db", "kb.db")
+    run("kb", "import", "ar.csv", "--db", "kb.db")
+    (tmp_path / "test.csv").write_text(
+        "label,text\ncard_arrival,بطاقتي لم تصل بعد\nexchange_rate,ما هو سعر صرف الدولار\n"
+        "Card Arrival,where is my new card\nالبطاقه المفقوده,فقدت بطاقتي\n", encoding="utf-8")
+    report = json.loads(run("eval", "test.csv", "--db", "kb.db", "--json").output)
+    assert (report["accuracy"], report["top1"], report["unknown_intents"]["n"]) == (1.0, 1.0, 0)
+    assert report["answered_by_twin"] == 2
+    assert report["labels_by_name"] == {"n": 2, "labels": [
+        ["Card Arrival", "card_arrival"], ["البطاقه المفقوده", "البطاقة المفقودة"]]}
+    shown = run("eval", "test.csv", "--db", "kb.db").output.splitlines()
+    assert ("2 labels name an entry by its id written otherwise: 'Card Arrival' is "
+            "card_arrival, 'البطاقه المفقوده' is البطاقة المفقودة") in shown
+    assert ("2 right answers are the labelled entry's twin in the other language (the same "
+            "question, answered in the asker's language)") in shown
+    rows = json.loads(run("eval", "test.csv", "--db", "kb.db", "--sweep", "--json").output)
+    assert {row["unknown_intents"] for row in rows} == {0}
+    assert max(row["accuracy"] for row in rows) == 1.0
+
+
 def test_an_import_on_a_terminal_shows_the_encoding(run, tmp_path: Path, monkeypatch) -> None:
     """Encoding new phrasings is most of an import's time: a terminal sees a bar for it."""
     import io

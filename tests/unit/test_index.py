@@ -112,6 +112,28 @@ def test_a_corrupt_index_is_rebuilt(fresh_db) -> None:
     assert matcher.rank("winter storm")[0].entry_id == "winter-storm"
 
 
+def test_entries_in_a_script_the_index_does_not_read_rebuild_it(tmp_path: Path) -> None:
+    """Intents imported a language at a time: an update kept the English n-grams alone, and
+    the Arabic entries had no features (an Arabic phrasing asked as it was written got a
+    confidence of 0.22)."""
+    from bot.kb.store import connect
+
+    db = connect(tmp_path / "two-files.db")
+    _import(db, tmp_path, "card_arrival,where is my card\ncard_arrival,my card has not come\n"
+                          "lost_card,i lost my card\nlost_card,my card was stolen\n"
+                          "exchange_rate,what exchange rate do you use\n")
+    load_index(db)
+    _import(db, tmp_path, "وصول البطاقة,اين بطاقتي\nوصول البطاقة,لم تصل بطاقتي\n"
+                          "البطاقة المفقودة,فقدت بطاقتي\nالبطاقة المفقودة,سرقت بطاقتي\n")
+    matcher, _ = load_index(db)
+    assert _index_row(db)[2] == 0
+    best = matcher.rank("فقدت بطاقتي")[0]
+    assert (best.entry_id, best.score > 0.9) == ("البطاقة المفقودة", True)
+    _import(db, tmp_path, "exchange_rate,how much is a euro in dollars\n")
+    load_index(db)
+    assert _index_row(db)[2] == 1
+
+
 def test_growing_from_one_entry_learns_a_classifier(tmp_path: Path) -> None:
     from bot.kb.store import connect
 
