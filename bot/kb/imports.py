@@ -36,10 +36,16 @@ INTENT_COLUMNS = ("intent", "label", "category", "intent_name", "class")
 TEXT_COLUMNS = ("text", "question", "utterance", "phrasing", "query", "sentence")
 IMPORTED = "imported"
 STDIN_NAME = "standard input"
-# Intents that mark, in an evaluation file, a question the bot must decline; `a|b` there
-# accepts either entry. No entry may be named so, or its questions could never be scored.
-OUT_OF_SCOPE = frozenset({"", "oos", "out_of_scope", "none"})
+# Intents that mark, in an evaluation file, a question the bot must decline, however they
+# are cased and separated ("OOS", "out-of-scope"); `a|b` there accepts either entry. No
+# entry may be named so, or its questions could never be scored.
+OUT_OF_SCOPE = frozenset({"oos", "out of scope", "none"})
 EITHER = "|"
+
+
+def out_of_scope(intent: str) -> bool:
+    """Whether an evaluation file's intent marks a question the bot must decline."""
+    return not intent.strip() or normalize(intent) in OUT_OF_SCOPE
 # Names and codes of the two languages beside ar and en: ISO 639-2/3 (ara, arb for Modern
 # Standard Arabic, eng), as FLORES writes them too (arb_Arab), and the words people type.
 LANGUAGE_NAMES = {"arabic": "ar", "ara": "ar", "arb": "ar", "عربي": "ar", "عربية": "ar",
@@ -344,7 +350,7 @@ def _check_control(where: str, what: str, cell: str, *, allowed: str) -> None:
 def _check_entry_name(where: str, intent: str) -> None:
     """ImportProblem unless `intent` can name an entry: evaluation files read `oos`, `none`
     and `a|b` otherwise, so an entry named so could never be scored."""
-    if intent.lower() in OUT_OF_SCOPE:
+    if out_of_scope(intent):
         raise ImportProblem(f"{where}: the intent {intent!r} marks, in evaluation files, a "
                             "question to decline, so no entry may be named so; leave such "
                             "rows out of the knowledge base")

@@ -18,7 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from bot.answering import Answerer, Outcome, decide, normalized_question, written_question
-from bot.kb.imports import EITHER, OUT_OF_SCOPE, ImportProblem, is_yaml, read_table, shown_name
+from bot.kb.imports import (
+    EITHER,
+    ImportProblem,
+    is_yaml,
+    out_of_scope,
+    read_table,
+    shown_name,
+)
 from bot.matching.matcher import Candidate
 from bot.matching.thresholds import Thresholds
 from bot.text.language import script_language
@@ -76,7 +83,7 @@ class AnswerKey:
 def labelled(intent: str, text: str, lang: str | None = None) -> LabelledQuestion:
     """Parse a row's intent cell ("" / "oos" for out of scope, "a|b" for either)."""
     intent = (intent or "").strip()
-    intents = frozenset() if intent.lower() in OUT_OF_SCOPE else frozenset(
+    intents = frozenset() if out_of_scope(intent) else frozenset(
         part.strip() for part in intent.split(EITHER) if part.strip())
     return LabelledQuestion(text, intents, (lang or "").strip() or None)
 
@@ -89,7 +96,7 @@ def read_questions(path: Path) -> list[LabelledQuestion]:
     questions = []
     for row in read_table(path, require_intent=False):
         question = labelled(row.intent, row.text, row.lang)
-        if not question.intents and row.intent.lower() not in OUT_OF_SCOPE:
+        if not question.intents and not out_of_scope(row.intent):
             raise ImportProblem(f"{shown_name(path)}:{row.line}: the intent {row.intent!r} "
                                 f"names no entry; write an entry's id, ids joined by "
                                 f"{EITHER!r}, or oos for a question to decline")

@@ -233,6 +233,19 @@ def test_eval_refuses_a_file_it_would_misread(tmp_path: Path, content: str, name
     assert str(refused.value) == message
 
 
+def test_eval_reads_a_decline_however_it_is_written(answerer, tmp_path: Path) -> None:
+    """"out-of-scope" was taken for an intent the knowledge base does not have."""
+    path = tmp_path / "test.csv"
+    path.write_text("intent,text\nOut-Of-Scope,what is the weather in rome\n"
+                    "out of scope,who won the match\nOOS,best pizza nearby\n"
+                    "None,how tall is everest\n,is it raining\n", encoding="utf-8")
+    report = evaluate(answerer, read_questions(path))
+    assert (report["oos_n"], report["n_in_scope"], report["oos_rejected"]) == (5, 0, 1.0)
+    content = "intent,text\nout-of-scope,what is the weather\n"
+    assert ("train.csv:2: the intent 'out-of-scope' marks, in evaluation files, a question "
+            "to decline" in _refusal(tmp_path, content, "train.csv"))
+
+
 def test_eval_takes_a_question_as_a_message_would_come(tmp_path: Path) -> None:
     path = tmp_path / "test.csv"
     path.write_text("intent,text\nwhat-is-the-halving,what is\x00 the halving\n"
