@@ -27,7 +27,7 @@ from bot.text.normalize import normalize
         ("<b>hi</b> *there*", "b hi b there"),
         # a Latin word typed onto the article or a clitic is that word; any other change of
         # script within a word parts two words
-        ("الATM بلع البطاقة", "atm بلع البطاقه"),
+        ("الHSBC بلع البطاقة", "hsbc بلع البطاقه"),
         ("وبالCash", "cash"),
         ("بطاقتيRevolut", "بطاقتي revolut"),
         ("Revolutبطاقة", "revolut بطاقه"),
@@ -139,6 +139,15 @@ def test_idempotent() -> None:
         ["شمن گيشيات", "اي صرافات"],
         ["الفيرمونات كترفض", "التحويلات ترفض"],
         ["البرودوي ماخدامش فالسيستيم ديالكم", "المنتج لا يعمل فالنظام خاصتكم"],
+        # "the ATM swallowed my card", "how do I activate my card", "I got blocked, unblock
+        # me", "how do I report that it was stolen", "I live in America, an American card":
+        # Maghrebi with French loans, standard
+        ["لاميكينة كلات ليا لاكارط", "الصراف ابتلعت لي البطاقة"],
+        ["كيفاش نفعل لاكارط ديالي", "كيف أفعل البطاقة خاصتي"],
+        ["تبلوكيت، ديبلوكيوني", "حظر، الغي الحظر"],
+        ["كيفاش ندير ديكلاراسيون", "كيف افعل ابلاغ"],
+        ["ساكن فميريكان، كارط ميريكانية", "ساكن فأمريكا، بطاقة أمريكية"],
+        ["الابونمون والريسو ديال الفرود", "الاشتراك والايصال خاص الاحتيال"],
     ],
 )
 def test_dialect_words_meet_in_their_standard_form(variants: list[str]) -> None:
@@ -242,6 +251,9 @@ def test_the_dialect_list_is_in_normalized_spelling() -> None:
         ("بقدر اعمل pin جديد من الapp", "يمكنني اعمل رقم التعريف الشخصي جديد من التطبيق"),
         ("pending الدفع", "معلق الدفع"),  # as many Arabic words as English ones
         ("بطاقتيVisa", "بطاقتي فيزا"),
+        ("اقرب GAB فين كاين", "اقرب الصراف اين يوجد"),  # the Maghreb's ATM, in French
+        ("الATM بلع البطاقة", "الصراف بلع البطاقه"),
+        ("the atm ate my card", "the atm ate my card"),
         ("my transfer failed", "my transfer failed"),  # an English question keeps its words
         ("my card declined بطاقه", "my card declined بطاقه"),  # mostly English
     ],
