@@ -63,12 +63,12 @@ class AnswerKey:
     def of(cls, answerer: Answerer) -> AnswerKey:
         spelt = Counter(normalize(entry_id) for entry_id in answerer.kinds)
         names = {normalize(entry_id): entry_id for entry_id in answerer.kinds
-                 if spelt[normalize(entry_id)] == 1}
+                 if spelt[normalize(entry_id)] == 1 and normalize(entry_id)}
         return cls(frozenset(answerer.kinds), names, answerer.matcher.twin_ids())
 
     def entry(self, intent: str) -> str | None:
         """The entry a label names, if any."""
-        return intent if intent in self.ids else self.names.get(normalize(intent) or "\0")
+        return intent if intent in self.ids else self.names.get(normalize(intent))
 
     def named(self, question: LabelledQuestion) -> frozenset[str]:
         """The entries the question's labels name."""
