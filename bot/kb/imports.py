@@ -41,11 +41,6 @@ STDIN_NAME = "standard input"
 # entry may be named so, or its questions could never be scored.
 OUT_OF_SCOPE = frozenset({"oos", "out of scope", "none"})
 EITHER = "|"
-
-
-def out_of_scope(intent: str) -> bool:
-    """Whether an evaluation file's intent marks a question the bot must decline."""
-    return not intent.strip() or normalize(intent) in OUT_OF_SCOPE
 # Names and codes of the two languages beside ar and en: ISO 639-2/3 (ara, arb for Modern
 # Standard Arabic, eng), as FLORES writes them too (arb_Arab), and the words people type.
 LANGUAGE_NAMES = {"arabic": "ar", "ara": "ar", "arb": "ar", "عربي": "ar", "عربية": "ar",
@@ -63,6 +58,11 @@ _NAME_SEPARATORS = re.compile(r"[\s_\-./:]+")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_\u0640]")  # tatweel only stretches a word
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def out_of_scope(intent: str) -> bool:
+    """Whether an evaluation file's intent marks a question the bot must decline."""
+    return not intent.strip() or normalize(intent) in OUT_OF_SCOPE
 
 
 class ImportProblem(ValueError):
