@@ -43,6 +43,11 @@ class Outcome(StrEnum):
     EMPTY = "empty"
 
 
+# What counts as the bot answering a question (an entry's answer or a small-talk reply),
+# against declining it or offering choices: for the evaluation and the unanswered report.
+ANSWERED = frozenset({Outcome.ANSWER, Outcome.SMALLTALK})
+
+
 @dataclass(frozen=True)
 class Asker:
     """What the bot knows about the person asking: their choices and their client's locale."""

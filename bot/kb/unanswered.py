@@ -15,13 +15,12 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from bot.answering import Answerer, Asker, Outcome
+from bot.answering import ANSWERED, Answerer, Asker, Outcome
 from bot.text.normalize import normalize
 
 # What the bot did with a question it could not answer: declined it, or only offered
 # "did you mean" choices.
 NOT_ANSWERED = (Outcome.FALLBACK.value, Outcome.SUGGEST.value)
-ANSWERED = (Outcome.ANSWER, Outcome.SMALLTALK)
 MAX_DAYS = 36_525  # a century: further back than any log, and a date Python can reach
 
 

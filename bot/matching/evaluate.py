@@ -17,7 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answering import Answerer, Outcome, decide, normalized_question, written_question
+from bot.answering import (
+    ANSWERED,
+    Answerer,
+    Outcome,
+    decide,
+    normalized_question,
+    written_question,
+)
 from bot.kb.imports import (
     EITHER,
     ImportProblem,
@@ -61,9 +68,10 @@ class AnswerKey:
 
     @classmethod
     def of(cls, answerer: Answerer) -> AnswerKey:
-        spelt = Counter(normalize(entry_id) for entry_id in answerer.kinds)
-        names = {normalize(entry_id): entry_id for entry_id in answerer.kinds
-                 if spelt[normalize(entry_id)] == 1 and normalize(entry_id)}
+        spelt = {entry_id: normalize(entry_id) for entry_id in answerer.kinds}
+        shared = Counter(spelt.values())
+        names = {name: entry_id for entry_id, name in spelt.items()
+                 if name and shared[name] == 1}
         return cls(frozenset(answerer.kinds), names, answerer.matcher.twin_ids())
 
     def entry(self, intent: str) -> str | None:
@@ -140,7 +148,7 @@ def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
             unknown[min(question.intents)] += 1
         by_name.update((intent, entry) for intent in question.intents
                        if (entry := key.entry(intent)) not in (None, intent))
-        answered = reply.outcome in (Outcome.ANSWER, Outcome.SMALLTALK)
+        answered = reply.outcome in ANSWERED
         fallback[lang] += reply.outcome in (Outcome.FALLBACK, Outcome.EMPTY)
         suggested[lang] += reply.outcome == Outcome.SUGGEST
         if answered and reply.entry_id in right:
