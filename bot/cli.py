@@ -25,6 +25,7 @@ from click.core import ParameterSource
 from bot.answering import Answerer, Asker
 from bot.config import ConfigError, Settings, encoder_wanted, load_env_file, load_settings
 from bot.i18n.formatting import is_known_locale
+from bot.kb import spreadsheet
 from bot.kb.build import build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, unknown_facts, write_import
 from bot.kb.sources import SourceError
@@ -354,7 +355,8 @@ def kb_unanswered(days: int, limit: int, as_csv: bool, db_path: Path | None) -> 
         table = io.StringIO()
         writer = csv.writer(table, lineterminator="\n")
         writer.writerow(["intent", "text", "lang", "asked", "closest"])
-        writer.writerows(["", q.text, q.lang, q.asked, q.guess or ""] for q in shown)
+        writer.writerows(["", spreadsheet.written(q.text), q.lang, q.asked,
+                          spreadsheet.written(q.guess or "")] for q in shown)
         click.echo(table.getvalue(), nl=False)
         return
     count = len(questions)

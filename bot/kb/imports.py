@@ -23,6 +23,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.kb import spreadsheet
 from bot.kb.build import now
 from bot.kb.sources import PLACEHOLDER, SourceError, read_entries_file
 from bot.text.language import LANGUAGES, script_language
@@ -281,6 +282,7 @@ def read_table(path: Path, *, require_intent: bool = True) -> list[Phrasing]:
         where = f"{name}:{line}"
         _cells_fit(row, header, where, delimiter)
         row = row + [""] * (len(header) - len(row))
+        row[text_at] = spreadsheet.read(row[text_at])
         question = row[text_at].strip()
         answer = row[answer_at].strip() if answer_at is not None else None
         if qna:  # questions sharing an answer are one entry, named after the answer

