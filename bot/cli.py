@@ -26,11 +26,11 @@ from bot.answering import Answerer, Asker
 from bot.config import ConfigError, Settings, encoder_wanted, load_env_file, load_settings
 from bot.i18n.formatting import is_known_locale
 from bot.kb import spreadsheet
-from bot.kb.build import build, ensure_built
+from bot.kb.build import MAX_DAYS, build, ensure_built
 from bot.kb.imports import ImportProblem, plan_import, unknown_facts, write_import
 from bot.kb.sources import SourceError
 from bot.kb.store import ForeignDatabase, connect
-from bot.kb.unanswered import MAX_DAYS, logged, report, still_unanswered
+from bot.kb.unanswered import logged, report, still_unanswered
 from bot.matching.index import load_index
 from bot.matching.thresholds import Thresholds, load_thresholds, save_thresholds
 from bot.matching.vectors import EncodingProgress
@@ -484,7 +484,8 @@ def run(ctx: click.Context, webhook_url: str | None, listen: str, port: int,
     db = open_db(db_path or settings.db_path)
     # The index is loaded or learned once the Bot API has accepted the token.
     application = build_application(token=token, base_url=settings.api_base_url, db=db,
-                                    admins=settings.admins)
+                                    admins=settings.admins,
+                                    keep_questions_days=settings.keep_questions_days)
     try:
         if webhook_url:
             # Without a secret anyone who reaches the port could post forged updates; one
@@ -538,7 +539,7 @@ def console(db_path: Path | None) -> None:
     from bot.tg.console import run_console
 
     logging.getLogger().setLevel(logging.WARNING)
-    run_console(open_db(db_path))
+    run_console(open_db(db_path), keep_questions_days=_settings().keep_questions_days)
 
 
 def main() -> None:

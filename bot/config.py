@@ -12,8 +12,13 @@ from urllib.parse import urlsplit
 from dotenv import load_dotenv
 from dotenv.parser import parse_stream
 
+from bot.kb.build import MAX_DAYS
+
 TELEGRAM_API = "https://api.telegram.org/bot"
 DEFAULT_DB = "faqbot.db"
+# How long the question log keeps a question: a year shows admins what the bot could not
+# answer, and how often, across every season of a community's questions.
+KEEP_QUESTIONS_DAYS = 365
 
 
 class ConfigError(ValueError):
@@ -28,6 +33,7 @@ class Settings:
     api_base_url: str = TELEGRAM_API
     db_path: Path = Path(DEFAULT_DB)
     admins: frozenset[int] = frozenset()  # Telegram user ids
+    keep_questions_days: int = KEEP_QUESTIONS_DAYS
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError that says how to get one."""
@@ -99,7 +105,20 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         api_base_url=_api_base_url(env),
         db_path=Path(env.get("FAQBOT_DB", "").strip() or DEFAULT_DB),
         admins=_admins(env.get("FAQBOT_ADMINS", "")),
+        keep_questions_days=_keep_questions_days(env.get("FAQBOT_KEEP_QUESTIONS_DAYS", "")),
     )
+
+
+def _keep_questions_days(value: str) -> int:
+    """FAQBOT_KEEP_QUESTIONS_DAYS: a whole number of days, from 1 to a century."""
+    value = value.strip()
+    if not value:
+        return KEEP_QUESTIONS_DAYS
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_DAYS:
+        raise ConfigError(
+            "FAQBOT_KEEP_QUESTIONS_DAYS must be a whole number of days from 1 to "
+            f"{MAX_DAYS}, such as 90, got {value!r}.")
+    return int(value)
 
 
 def _admins(value: str) -> frozenset[int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -26,6 +26,14 @@ CURATED = "curated"
 def now() -> str:
     """A UTC timestamp for the database."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+MAX_DAYS = 36_525  # a century: further back than any log, and a date Python can reach
+
+
+def days_ago(days: int) -> str:
+    """The database's timestamp of this moment `days` days ago."""
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
 
 
 def write_knowledge(db: sqlite_utils.Database, knowledge: Knowledge) -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from bot.kb.build import now
+from bot.kb.build import days_ago, now
 
 
 def user_settings(db: sqlite_utils.Database, user_id: int) -> tuple[str | None, str | None]:
@@ -26,3 +26,12 @@ def record_question(db: sqlite_utils.Database, *, text: str, lang: str, chat_typ
         "asked_at": now(), "chat_type": chat_type, "lang": lang, "text": text[:4096],
         "outcome": outcome, "entry_id": entry_id, "score": round(score, 4),
     })
+
+
+def forget_questions(db: sqlite_utils.Database, days: int) -> int:
+    """Delete the questions asked more than `days` days ago; how many were deleted. The log
+    is there to show admins what the bot could not answer lately, not to keep what people
+    typed for ever (see FAQBOT_KEEP_QUESTIONS_DAYS)."""
+    with db.atomic():
+        return db.execute("DELETE FROM questions WHERE asked_at < ?",
+                          [days_ago(days)]).rowcount

@@ -101,6 +101,13 @@ def m005_phrasing_vectors_by_reading(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m006_questions_by_day(db: sqlite_utils.Database) -> None:
+    """Questions found by when they were asked: the admins' reports read the last days, and
+    the bot forgets those older than it keeps (see people.forget_questions)."""
+    db["questions"].create_index(["asked_at"])
+
+
 def connect(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path` with the schema up to date.
 

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
 from bot.answering import ANSWERED, Answerer, Asker, Outcome
+from bot.kb.build import days_ago
 from bot.text.normalize import normalize
 
 # What the bot did with a question it could not answer: declined it, or only offered
 # "did you mean" choices.
 NOT_ANSWERED = (Outcome.FALLBACK.value, Outcome.SUGGEST.value)
-MAX_DAYS = 36_525  # a century: further back than any log, and a date Python can reach
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,10 @@ class Unanswered:
 
 def logged(db: sqlite_utils.Database, days: int) -> list[Unanswered]:
     """Each distinct question of the last `days` days the bot did not answer, as logged."""
-    since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
     rows = db.execute(
         "SELECT text, lang, asked_at FROM questions "
         f"WHERE outcome IN ({', '.join('?' * len(NOT_ANSWERED))}) AND asked_at >= ? "
-        "ORDER BY asked_at, id", [*NOT_ANSWERED, since]).fetchall()
+        "ORDER BY asked_at, id", [*NOT_ANSWERED, days_ago(days)]).fetchall()
     grouped: dict[str, list[tuple[str, str, str]]] = {}
     for row in rows:
         grouped.setdefault(normalize(row[0]), []).append(row)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import traceback
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -26,7 +28,9 @@ from telegram.ext import (
 )
 
 from bot.answering import Answerer, Asker
+from bot.config import KEEP_QUESTIONS_DAYS
 from bot.i18n.catalogs import translator
+from bot.kb.people import forget_questions
 from bot.text.language import LANGUAGES
 from bot.tg import keyboards
 from bot.tg.context import asker_for, cosmetic, is_private, send
@@ -158,18 +162,39 @@ async def prepare(application: Application) -> None:
     """What a started bot needs before its first update, once the Bot API has accepted the
     token (Application.initialize asks getMe first): the answering core, if it was not
     given (loading the stored index, or learning it: a minute on a new database, which a
-    wrong token should not wait for), and the command menus."""
+    wrong token should not wait for), the command menus, and a question log without the
+    questions older than it keeps (then daily, see build_application)."""
+    forget_old_questions(application.bot_data["db"], application.bot_data["keep_questions_days"])
     if application.bot_data.get("answerer") is None:
         application.bot_data["answerer"] = Answerer(application.bot_data["db"])
     await register_commands(application)
 
 
+def forget_old_questions(db: sqlite_utils.Database, days: int) -> None:
+    """Delete the logged questions asked more than `days` days ago; a busy database is
+    tried again the next time."""
+    try:
+        forgotten = forget_questions(db, days)
+    except sqlite3.Error as exc:
+        log.warning("old questions not deleted: %s", exc)
+        return
+    if forgotten:
+        log.info("deleted %d questions asked more than %d days ago", forgotten, days)
+
+
+async def forget_old_questions_daily(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The daily job: forget_old_questions, for as many days as the job's data says."""
+    forget_old_questions(context.bot_data["db"], context.job.data)
+
+
 def build_application(*, token: str, base_url: str, db: sqlite_utils.Database,
                       answerer: Answerer | None = None, base_file_url: str | None = None,
-                      admins: frozenset[int] = frozenset()) -> Application:
+                      admins: frozenset[int] = frozenset(),
+                      keep_questions_days: int = KEEP_QUESTIONS_DAYS) -> Application:
     """An Application talking to the Bot API at `base_url`, ready to poll or take webhooks;
     without an `answerer`, one over `db` is made when it starts (see prepare). `admins`
-    (Telegram user ids) have the admins' commands in their private chats."""
+    (Telegram user ids) have the admins' commands in their private chats. Questions older
+    than `keep_questions_days` are deleted from the log when it starts, then daily."""
     builder = ApplicationBuilder().token(token).base_url(base_url)
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
@@ -177,6 +202,9 @@ def build_application(*, token: str, base_url: str, db: sqlite_utils.Database,
                    .post_init(prepare).build())
     application.bot_data.update(db=db, answerer=answerer, admins=admins)
     add_handlers(application, admins)
+    application.bot_data["keep_questions_days"] = keep_questions_days
+    application.job_queue.run_repeating(forget_old_questions_daily, interval=timedelta(days=1),
+                                        data=keep_questions_days, name="forget old questions")
     return application
 
 

@@ -78,8 +78,9 @@ def _readable(line: str) -> str:
     return line.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
-def run_console(db: sqlite_utils.Database) -> None:
-    """Run the bot against a local Bot API and relay the terminal to it until EOF or /quit."""
+def run_console(db: sqlite_utils.Database, *, keep_questions_days: int) -> None:
+    """Run the bot against a local Bot API and relay the terminal to it until EOF or /quit;
+    it keeps the questions it logs as the bot does (see build_application)."""
     import sys
 
     stdin, stdout = sys.stdin, sys.stdout
@@ -91,7 +92,8 @@ def run_console(db: sqlite_utils.Database) -> None:
         console = Console(api, stdout)
         application = build_application(token=token, base_url=api.base_url,
                                         base_file_url=api.base_file_url, db=db,
-                                        answerer=Answerer(db))
+                                        answerer=Answerer(db),
+                                        keep_questions_days=keep_questions_days)
         loop = asyncio.new_event_loop()
         stop = asyncio.Event()
         thread = threading.Thread(target=loop.run_until_complete,

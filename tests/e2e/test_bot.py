@@ -12,7 +12,7 @@ import pytest
 
 from bot.answering import Answerer, Asker
 from bot.i18n.formatting import format_day
-from bot.tg.app import build_application, protect_logs
+from bot.tg.app import build_application, forget_old_questions_daily, protect_logs
 from bot.tg.loopback import LoopbackBotAPI
 
 TOKEN = "424242:e2e-secret-token-value"
@@ -274,6 +274,32 @@ async def test_the_token_never_reaches_the_logs(api: LoopbackBotAPI, fresh_db,
         await application.stop()
     assert caplog.records
     assert all(TOKEN not in r.getMessage() for r in caplog.records)
+
+
+async def test_the_bot_forgets_questions_older_than_it_keeps(api: LoopbackBotAPI,
+                                                            fresh_db) -> None:
+    """At start, then daily: the log shows admins what the bot could not answer lately; it
+    does not keep what people typed for ever."""
+    def asked(days_ago: int, text: str) -> dict:
+        stamp = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat(timespec="seconds")
+        return {"asked_at": stamp, "chat_type": "private", "lang": "en", "text": text,
+                "outcome": "fallback", "entry_id": None, "score": 0.1}
+
+    fresh_db["questions"].insert_all([asked(31, "who won the match"),
+                                      asked(29, "what is the weather")])
+    application = build_application(token=TOKEN, base_url=api.base_url, db=fresh_db,
+                                    answerer=Answerer(fresh_db), keep_questions_days=30)
+    async with application:
+        await application.post_init(application)  # as run_polling() does
+        await application.start()
+        assert [row["text"] for row in fresh_db["questions"].rows] == ["what is the weather"]
+        fresh_db["questions"].insert(asked(45, "is it raining"))
+        jobs = application.job_queue.get_jobs_by_name("forget old questions")
+        await jobs[0].run(application)  # as it runs each day
+        await application.stop()
+    assert [row["text"] for row in fresh_db["questions"].rows] == ["what is the weather"]
+    assert [(job.callback, job.data, job.trigger.interval) for job in jobs] == [
+        (forget_old_questions_daily, 30, timedelta(days=1))]
 
 
 HALVING_AR = f"{RLM}بحسب المقال، جرى تخفيض مكافأة البيتكوين (التنصيف) في عام 2024."

@@ -118,3 +118,18 @@ def test_admins_that_are_no_user_ids_are_refused(value: str, item: str) -> None:
         "FAQBOT_ADMINS must be Telegram user ids separated by commas, such as "
         f"123456789,987654321; {item!r} is not one (a user id is a positive number, not an "
         "@name, which its owner can change).")
+
+
+@pytest.mark.parametrize("value, days", [("", 365), (" ", 365), ("90", 90), (" 7 ", 7),
+                                         ("36525", 36525)])
+def test_the_question_log_keeps_questions_for_days(value: str, days: int) -> None:
+    assert load_settings({"FAQBOT_KEEP_QUESTIONS_DAYS": value}).keep_questions_days == days
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "a year", "1.5", "36526", "٩٠"])
+def test_a_question_log_period_that_is_no_number_of_days_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"FAQBOT_KEEP_QUESTIONS_DAYS": value})
+    assert str(refused.value) == (
+        "FAQBOT_KEEP_QUESTIONS_DAYS must be a whole number of days from 1 to 36525, such as "
+        f"90, got {value!r}.")

@@ -13,7 +13,8 @@ from telegram.ext import ContextTypes
 
 from bot.i18n.catalogs import translator
 from bot.i18n.formatting import bidi_fix, format_day, format_number
-from bot.kb.unanswered import MAX_DAYS, Unanswered, logged, report, still_unanswered
+from bot.kb.build import MAX_DAYS
+from bot.kb.unanswered import Unanswered, logged, report, still_unanswered
 from bot.text.language import reading_locale
 from bot.tg.context import answerer, asker_for, cosmetic, database, send
 
