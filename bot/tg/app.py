@@ -183,8 +183,8 @@ def forget_old_questions(db: sqlite_utils.Database, days: int) -> None:
 
 
 async def forget_old_questions_daily(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The daily job: forget_old_questions, for as many days as the job's data says."""
-    forget_old_questions(context.bot_data["db"], context.job.data)
+    """The daily job: forget_old_questions, as the bot was told (see build_application)."""
+    forget_old_questions(context.bot_data["db"], context.bot_data["keep_questions_days"])
 
 
 def build_application(*, token: str, base_url: str, db: sqlite_utils.Database,
@@ -204,7 +204,7 @@ def build_application(*, token: str, base_url: str, db: sqlite_utils.Database,
     add_handlers(application, admins)
     application.bot_data["keep_questions_days"] = keep_questions_days
     application.job_queue.run_repeating(forget_old_questions_daily, interval=timedelta(days=1),
-                                        data=keep_questions_days, name="forget old questions")
+                                        name="forget old questions")
     return application
 
 

@@ -298,8 +298,8 @@ async def test_the_bot_forgets_questions_older_than_it_keeps(api: LoopbackBotAPI
         await jobs[0].run(application)  # as it runs each day
         await application.stop()
     assert [row["text"] for row in fresh_db["questions"].rows] == ["what is the weather"]
-    assert [(job.callback, job.data, job.trigger.interval) for job in jobs] == [
-        (forget_old_questions_daily, 30, timedelta(days=1))]
+    assert [(job.callback, job.trigger.interval) for job in jobs] == [
+        (forget_old_questions_daily, timedelta(days=1))]
 
 
 HALVING_AR = f"{RLM}بحسب المقال، جرى تخفيض مكافأة البيتكوين (التنصيف) في عام 2024."
