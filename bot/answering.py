@@ -40,12 +40,17 @@ class Outcome(StrEnum):
     SUGGEST = "suggest"
     FALLBACK = "fallback"
     SMALLTALK = "smalltalk"
+    UNWRITTEN = "unwritten"  # an entry matched, but no answer has been written for it
     EMPTY = "empty"
 
 
 # What counts as the bot answering a question (an entry's answer or a small-talk reply),
-# against declining it or offering choices: for the evaluation and the unanswered report.
+# against declining it, offering choices or having no answer written: what the unanswered
+# report leaves out.
 ANSWERED = frozenset({Outcome.ANSWER, Outcome.SMALLTALK})
+# What counts as the bot finding the question's entry, written or not: what the evaluation
+# scores, since labelled phrasings imported without answers are matched all the same.
+MATCHED = ANSWERED | {Outcome.UNWRITTEN}
 
 
 @dataclass(frozen=True)
@@ -228,10 +233,13 @@ class Answerer:
         if entry_id not in self.kinds:
             return Reply(self.fallback_text(lang), lang, Outcome.FALLBACK)
         template = self._answer_text(entry_id, lang)
-        text = (self.render(template, lang, asker) if template else translator(lang).gettext(
-            "I know this question, but no answer has been written for it yet."))
+        if not template:
+            return Reply(translator(lang).gettext(
+                "I know this question, but no answer has been written for it yet."), lang,
+                Outcome.UNWRITTEN, entry_id=entry_id, score=score)
         outcome = Outcome.SMALLTALK if self.kinds[entry_id] == "smalltalk" else Outcome.ANSWER
-        return Reply(text, lang, outcome, entry_id=entry_id, score=score)
+        return Reply(self.render(template, lang, asker), lang, outcome, entry_id=entry_id,
+                     score=score)
 
     def render(self, template: str, lang: str, asker: Asker) -> str:
         """Put each {fact} of a knowledge text in, formatted for the reader."""

@@ -337,8 +337,9 @@ def kb_thresholds(answer: float | None, suggest: float | None, margin: float | N
                    "give to faqbot kb import.")
 @db_option
 def kb_unanswered(days: int, limit: int, as_csv: bool, db_path: Path | None) -> None:
-    """What people asked in Telegram that the bot did not answer (it declined, or only
-    offered choices) and still does not, the most asked first."""
+    """What people asked in Telegram that the bot did not answer (it declined, only offered
+    choices, or found an entry with no answer written) and still does not, the most asked
+    first."""
     path = _db_file(db_path)
     if not path.exists():
         raise click.ClickException(

@@ -18,9 +18,9 @@ from bot.answering import ANSWERED, Answerer, Asker, Outcome
 from bot.kb.build import days_ago
 from bot.text.normalize import normalize
 
-# What the bot did with a question it could not answer: declined it, or only offered
-# "did you mean" choices.
-NOT_ANSWERED = (Outcome.FALLBACK.value, Outcome.SUGGEST.value)
+# What the bot did with a question it could not answer: declined it, only offered "did you
+# mean" choices, or found an entry with no answer written.
+NOT_ANSWERED = (Outcome.FALLBACK.value, Outcome.SUGGEST.value, Outcome.UNWRITTEN.value)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.answering import (
-    ANSWERED,
+    MATCHED,
     Answerer,
     Outcome,
     decide,
@@ -148,7 +148,7 @@ def evaluate(answerer: Answerer, questions: Iterable[LabelledQuestion], *,
             unknown[min(question.intents)] += 1
         by_name.update((intent, entry) for intent in question.intents
                        if (entry := key.entry(intent)) not in (None, intent))
-        answered = reply.outcome in ANSWERED
+        answered = reply.outcome in MATCHED
         fallback[lang] += reply.outcome in (Outcome.FALLBACK, Outcome.EMPTY)
         suggested[lang] += reply.outcome == Outcome.SUGGEST
         if answered and reply.entry_id in right:

@@ -810,6 +810,27 @@ def test_unanswered_csv_gives_a_spreadsheet_questions_as_text(run, fresh_db_path
     assert not any(text.startswith("'") for text in imported)
 
 
+def test_unanswered_keeps_questions_whose_entry_has_no_answer_yet(run, fresh_db_path: Path,
+                                                                  tmp_path: Path) -> None:
+    """An entry imported from the list, intent filled in but no answer written, tells the
+    asker it has none: those questions are not answered yet, and stay on the list."""
+    _asked(fresh_db_path, ("what is the price of gold?", "en", "fallback"))
+    filled = tmp_path / "filled.csv"
+    filled.write_text("intent,text\ngold-price,what is the price of gold?\n", encoding="utf-8")
+    assert run("kb", "import", str(filled), "--db", str(fresh_db_path)).exit_code == 0
+    assert run("ask", "--db", str(fresh_db_path), "what is the price of gold?").stdout == (
+        "I know this question, but no answer has been written for it yet.\n")
+    listed = run("kb", "unanswered", "--db", str(fresh_db_path)).stdout.splitlines()
+    assert listed[0] == "1 question not answered in the last 30 days:"
+    assert listed[1].endswith("en  what is the price of gold?  (closest: gold-price)")
+    answer = tmp_path / "answer.csv"
+    answer.write_text("intent,text,answer\ngold-price,what is the price of gold?,"
+                      "I only know the story of the Bitcoin miners.\n", encoding="utf-8")
+    assert run("kb", "import", str(answer), "--db", str(fresh_db_path)).exit_code == 0
+    assert run("kb", "unanswered", "--db", str(fresh_db_path)).stdout == (
+        "0 questions not answered in the last 30 days (1 more is answered now).\n")
+
+
 def test_unanswered_on_a_terminal_shows_how_far_it_is(fresh_db_path: Path,
                                                       monkeypatch) -> None:
     """Each question is asked again, minutes for thousands: a terminal sees a bar."""
