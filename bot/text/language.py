@@ -13,18 +13,20 @@ def script_language(text: str) -> str | None:
 
     Arabic needs only a third of the letters: a question with an English company name in an
     Arabic sentence is Arabic. Styled letters (𝐇𝐈𝐕𝐄, fullwidth) count as what they are.
+    Without letters, Arabic-Indic digits or Arabic punctuation ("٢٠٢٤؟") say Arabic.
     """
-    arabic = latin = 0
+    arabic = latin = arabic_signs = 0
     for char in unicodedata.normalize("NFKC", text):
-        if not char.isalpha():
-            continue
         name = unicodedata.name(char, "")
+        if not char.isalpha():
+            arabic_signs += "ARABIC" in name
+            continue
         if name.startswith("ARABIC"):
             arabic += 1
         elif name.startswith("LATIN"):
             latin += 1
     if not arabic and not latin:
-        return None
+        return "ar" if arabic_signs else None
     return "ar" if arabic * 2 >= latin else "en"
 
 

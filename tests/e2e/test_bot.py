@@ -3,6 +3,7 @@ Bot API server on 127.0.0.1. Each test is a conversation a person could have."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -133,6 +134,22 @@ async def test_lang_buttons_switch_the_reply_language(arabic: Chat) -> None:
     await arabic.say("/lang auto")
     reply = await arabic.say("كم جيجاواط تخطط شركات التعدين للذكاء الاصطناعي؟")
     assert "30 غيغا واط" in reply["text"]
+
+
+async def test_the_log_keeps_the_questions_language_not_the_replys(arabic: Chat,
+                                                                  fresh_db) -> None:
+    """Asked in English by someone who reads Arabic replies: the log, and so the CSV of
+    `faqbot kb unanswered` that an import reads back, says English."""
+    menu = await arabic.say("/lang")
+    await arabic.press(menu, "lang:ar")
+    reply = await arabic.say("who won the match yesterday")
+    assert reply["text"].startswith("عذرًا، ليست لدي إجابة")
+    for _ in range(100):  # logged once the reply has gone out
+        if fresh_db["questions"].count:
+            break
+        await asyncio.sleep(0.05)
+    assert [(row["text"], row["lang"]) for row in fresh_db["questions"].rows] == [
+        ("who won the match yesterday", "en")]
 
 
 async def test_did_you_mean_button_answers_the_choice(english: Chat, bot: Any, fresh_db,

@@ -16,6 +16,10 @@ from bot.text.language import reading_locale, reply_language, script_language
         ("ＨＩＶＥ revenue", "en"),
         ("123 ?!", None),
         ("😀", None),
+        ("٢٠٢٤؟", "ar"),  # Arabic-Indic digits and question mark, no letters
+        ("۲۰۲۴", "ar"),  # the Persian forms of the digits
+        ("2024؟", "ar"),
+        ("2024, 93.1%", None),
     ],
 )
 def test_script_language(text: str, expected: str | None) -> None:
@@ -28,6 +32,7 @@ def test_reply_language_order() -> None:
     assert reply_language("😀", locale="ar-EG") == "ar"
     assert reply_language("😀", locale="fr") == "en"
     assert reply_language("😀") == "en"
+    assert reply_language("٢٠٢٤؟", locale="en-US") == "ar"
 
 
 def test_reading_locale_keeps_the_clients_region_only_for_its_language() -> None:

@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 from bot.answering import Outcome, Reply, normalized_question
 from bot.i18n.catalogs import translator
 from bot.kb.people import record_question
-from bot.text.language import LANGUAGES
+from bot.text.language import LANGUAGES, script_language
 from bot.tg import keyboards
 from bot.tg.context import (
     answerer,
@@ -81,7 +81,9 @@ async def reply_to_question(update: Update, context: ContextTypes.DEFAULT_TYPE,
     reply = answerer(context).answer(question, asker)
     await send_reply(message, reply, quote=not is_private(update))
     if reply.outcome != Outcome.EMPTY:
-        log_question(context, text=question, lang=reply.lang,
+        # The question's own language, which the reply's follows unless the asker chose
+        # one: `faqbot kb unanswered --csv` gives it back to an import as the phrasing's.
+        log_question(context, text=question, lang=script_language(question) or reply.lang,
                      chat_type=update.effective_chat.type, outcome=reply.outcome,
                      entry_id=reply.entry_id, score=reply.score)
 
