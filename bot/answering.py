@@ -214,16 +214,17 @@ class Answerer:
 
     def title(self, entry_id: str, lang: str) -> str:
         """The entry's canonical question in `lang` (or the other language if it has none)."""
-        return bidi_fix(self._written(entry_id, lang, 0) or entry_id, lang)
+        title, its_lang = self._written(entry_id, lang, 0) or (entry_id, lang)
+        return bidi_fix(title, its_lang)
 
-    def _answer_text(self, entry_id: str, lang: str) -> str | None:
-        """The answer in `lang`, else in the other language; None if none was written."""
-        return self._written(entry_id, lang, 1)
-
-    def _written(self, entry_id: str, lang: str, part: int) -> str | None:
-        """Part 0 (title) or 1 (answer) of the entry, in `lang` first, else in any language."""
-        texts = (self.texts.get((entry_id, c), ("", ""))[part] for c in (lang, *LANGUAGES))
-        return next((t for t in texts if t), None)
+    def _written(self, entry_id: str, lang: str, part: int) -> tuple[str, str] | None:
+        """Part 0 (title) or 1 (answer) of the entry and the language it is written in: in
+        `lang` first, else in any language; None if none was written."""
+        for each in (lang, *LANGUAGES):
+            text = self.texts.get((entry_id, each), ("", ""))[part]
+            if text:
+                return text, each
+        return None
 
     def answer_entry(self, entry_id: str, asker: Asker | None = None, *,
                      lang: str | None = None, score: float = 1.0) -> Reply:
@@ -232,13 +233,15 @@ class Answerer:
         lang = lang or asker.language
         if entry_id not in self.kinds:
             return Reply(self.fallback_text(lang), lang, Outcome.FALLBACK)
-        template = self._answer_text(entry_id, lang)
-        if not template:
+        written = self._written(entry_id, lang, 1)
+        if not written:
             return Reply(translator(lang).gettext(
                 "I know this question, but no answer has been written for it yet."), lang,
                 Outcome.UNWRITTEN, entry_id=entry_id, score=score)
+        # An answer written only in the other language is formatted as that language reads.
+        template, its_lang = written
         outcome = Outcome.SMALLTALK if self.kinds[entry_id] == "smalltalk" else Outcome.ANSWER
-        return Reply(self.render(template, lang, asker), lang, outcome, entry_id=entry_id,
+        return Reply(self.render(template, its_lang, asker), lang, outcome, entry_id=entry_id,
                      score=score)
 
     def render(self, template: str, lang: str, asker: Asker) -> str:

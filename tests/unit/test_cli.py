@@ -831,6 +831,24 @@ def test_unanswered_keeps_questions_whose_entry_has_no_answer_yet(run, fresh_db_
         "0 questions not answered in the last 30 days (1 more is answered now).\n")
 
 
+def test_an_answer_written_in_the_other_language_reads_as_that_language(
+        run, fresh_db_path: Path, tmp_path: Path) -> None:
+    """Its number was formatted for the asker's language: "30\u200f غيغا واط" inside
+    English words, "30 gigawatts" inside Arabic ones."""
+    both = tmp_path / "both.csv"
+    both.write_text(
+        "intent,text,answer\n"
+        "foo-entry,what is foo exactly,Foo is about {planned-ai-power} of power.\n"
+        "foo-entry,ما هو الفو بالضبط,\n"
+        "bar-entry,ما هو البار بالضبط,البار هو {planned-ai-power} تقريبا\n"
+        "bar-entry,what is bar exactly,\n", encoding="utf-8")
+    assert run("kb", "import", str(both), "--db", str(fresh_db_path)).exit_code == 0
+    assert run("ask", "--db", str(fresh_db_path), "ما هو الفو بالضبط").stdout == (
+        "Foo is about 30 gigawatts of power.\n")
+    assert run("ask", "--db", str(fresh_db_path), "what is bar exactly").stdout == (
+        "\u200fالبار هو 30 غيغا واط تقريبا\n")
+
+
 def test_unanswered_on_a_terminal_shows_how_far_it_is(fresh_db_path: Path,
                                                       monkeypatch) -> None:
     """Each question is asked again, minutes for thousands: a terminal sees a bar."""
