@@ -6,6 +6,7 @@ import csv
 import errno
 import io
 import logging
+import math
 import os
 import re
 import secrets
@@ -271,7 +272,8 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
     if counts["answers"]:
         line += f", {counted(counts['answers'], 'answer', 'answers')} changed"
     if counts["duplicates_skipped"]:
-        line += f", {counts['duplicates_skipped']} duplicate rows skipped"
+        line += (f", {counted(counts['duplicates_skipped'], 'duplicate row', 'duplicate rows')}"
+                 " skipped")
     click.echo(line)
     refresh_index(db)
 
@@ -279,7 +281,10 @@ def kb_import(file: Path, skip_duplicates: bool, db_path: Path | None) -> None:
 def _no_minus_zero(ctx: click.Context, param: click.Parameter,
                    value: float | None) -> float | None:
     """A threshold as given, but -0 as 0: the range lets it through, and it was stored and
-    shown as -0.000."""
+    shown as -0.000. Not a number (nan) passes the range too, since it compares false with
+    both ends: it is refused here."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter(f"{value} is not a number between 0 and 1.")
     return 0.0 if value == 0 else value
 
 

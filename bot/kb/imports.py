@@ -32,6 +32,7 @@ from bot.text.normalize import normalize
 MAX_TEXT = 4096
 MAX_ANSWER = 32768
 MAX_FIELD = 1 << 20
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 MAX_INTENT = 200
 INTENT_COLUMNS = ("intent", "label", "category", "intent_name", "class")
 TEXT_COLUMNS = ("text", "question", "utterance", "phrasing", "query", "sentence")
@@ -114,14 +115,18 @@ def _decode(path: Path) -> str:
     data = sys.stdin.buffer.read() if _is_stdin(path) else path.read_bytes()
     if not data.strip():
         raise ImportProblem(f"{shown_name(path)}: the file is empty")
+    # UTF-16 without its byte order mark decodes as UTF-8 with a NUL beside each letter.
+    nul = data.find(b"\0")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportProblem(
-            f"{shown_name(path)}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-            "save the file as UTF-8 and import it again"
-        ) from None
+        nul = exc.start if nul < 0 else min(nul, exc.start)
+    if nul < 0:
+        return text
+    line = data[:nul].count(b"\n") + 1
+    utf16 = "; it looks like UTF-16" if data[nul] == 0 or data[:2] in UTF16_MARKS else ""
+    raise ImportProblem(f"{shown_name(path)}:{line}: not UTF-8 text (byte 0x{data[nul]:02x}"
+                        f"{utf16}); save the file as UTF-8") from None
 
 
 def _delimiter(text: str) -> str:
@@ -172,6 +177,11 @@ def _numbered(reader: Iterator[list[str]], name: str) -> Iterator[tuple[int, lis
         except StopIteration:
             return
         except csv.Error as exc:
+            if "field limit" in str(exc):  # the csv module's words for a cell over MAX_FIELD
+                raise ImportProblem(
+                    f"{name}:{reader.line_num}: a cell is over {MAX_FIELD:,} characters long; "
+                    f"a phrasing may have at most {MAX_TEXT:,} and an answer "
+                    f"{MAX_ANSWER:,}") from None
             raise ImportProblem(f"{name}:{reader.line_num}: {exc}") from None
         yield start, row
         start = reader.line_num + 1

@@ -249,13 +249,21 @@ def test_eval_shows_the_encoding_of_an_index_it_must_learn(run, tmp_path: Path,
         (b"", "train.csv: the file is empty"),
         (b"intent,question_text\nx,y\n", "train.csv:1: missing column text"),
         (b"label\nx\n", "train.csv:1: missing column text"),
-        ("intent,text\ncard,caf\xe9\n".encode("latin-1"), "train.csv:2: not UTF-8 text"),
+        ("intent,text\ncard,caf\xe9\n".encode("latin-1"),
+         "train.csv:2: not UTF-8 text (byte 0xe9); save the file as UTF-8\n"),
         (b"intent,text\n", "train.csv: the file has a header but no rows"),
         (b"intent,text\ncard,where\ncard,where\n",
          "train.csv:3: duplicate row, the same intent and text as line 2"),
         (b"intent,text\ncard,where\ncard,\n", "train.csv:3: the text is empty"),
         (b"intent,text\ncard,where\ncard," + b"x" * (2 << 20) + b"\n",
-         "train.csv:3: field larger than field limit"),
+         "train.csv:3: a cell is over 1,048,576 characters long; a phrasing may have at most "
+         "4,096 and an answer 32,768"),
+        ("intent,text\ncard,where\n".encode("utf-16-le"),
+         "train.csv:1: not UTF-8 text (byte 0x00; it looks like UTF-16); save the file as "
+         "UTF-8"),
+        ("intent,text\ncard,where\n".encode("utf-16"),
+         "train.csv:1: not UTF-8 text (byte 0xff; it looks like UTF-16); save the file as "
+         "UTF-8"),
         (b"intent,text\ncard," + b"y" * 5000 + b"\n",
          "train.csv:2: the text is 5,000 characters long"),
     ],
@@ -704,6 +712,26 @@ def test_a_threshold_that_crosses_the_other_says_to_change_that_one_too(run) -> 
     refused = run("kb", "thresholds", "--db", "kb.db", "--reset", "--answer", "0.2")
     assert refused.output.endswith(": lower --suggest too, to at most 0.2 (it stays 0.29 "
                                    "otherwise).\n")
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "-nan"])
+def test_a_threshold_that_is_not_a_number_is_refused(run, value: str) -> None:
+    """nan passed the range (it compares false with both ends) and was shown as a bound."""
+    run("kb", "thresholds", "--db", "kb.db")
+    refused = run("kb", "thresholds", "--db", "kb.db", "--answer", value)
+    assert refused.exit_code == 2
+    assert refused.output.endswith(
+        f"Error: Invalid value for '--answer': {float(value)} is not a number between 0 and "
+        "1.\n")
+    assert run("kb", "thresholds", "--db", "kb.db").output == (
+        "answer 0.640, suggest 0.620, margin 0.050\n")
+
+
+def test_skipped_duplicates_are_counted_in_words(run, tmp_path: Path) -> None:
+    (tmp_path / "twice.csv").write_text("intent,text\ncard,where is my card\n"
+                                        "card,where is my card\n", encoding="utf-8")
+    assert run("kb", "import", "twice.csv", "--db", "kb.db", "--skip-duplicates").output == (
+        "1 new entry, 2 new phrasings (1 of them intents' names), 1 duplicate row skipped\n")
 
 
 def test_a_threshold_of_minus_zero_is_zero(run) -> None:
