@@ -33,7 +33,7 @@ from bot.kb.sources import SourceError
 from bot.kb.store import ForeignDatabase, connect
 from bot.kb.unanswered import logged, report, still_unanswered
 from bot.matching.index import load_index
-from bot.matching.thresholds import Thresholds, load_thresholds, save_thresholds
+from bot.matching.thresholds import SHIPPED_KEY, Thresholds, load_thresholds, save_thresholds
 from bot.matching.vectors import EncodingProgress
 from bot.text.language import language_of_locale
 from bot.wording import counted
@@ -310,7 +310,9 @@ def _crossing(changes: dict[str, float], current: Thresholds) -> str:
               help="Confidence needed to offer a choice in \"did you mean\".")
 @click.option("--margin", type=click.FloatRange(0, 1, max_open=True), callback=_no_minus_zero,
               help="Lead over the runner-up needed to answer without asking.")
-@click.option("--reset", is_flag=True, help="Back to the built-in defaults.")
+@click.option("--reset", is_flag=True,
+              help="Back to those the knowledge base was built with (the curated knowledge "
+                   "ships its own), else the built-in defaults.")
 @db_option
 def kb_thresholds(answer: float | None, suggest: float | None, margin: float | None,
                   reset: bool, db_path: Path | None) -> None:
@@ -322,7 +324,7 @@ def kb_thresholds(answer: float | None, suggest: float | None, margin: float | N
             f"{_db_file(db_path)} does not exist: there is no knowledge base to set thresholds "
             "on. Point --db or FAQBOT_DB at one, or make it with faqbot kb build or kb import.")
     db = open_db(db_path)
-    current = Thresholds() if reset else load_thresholds(db)
+    current = load_thresholds(db, SHIPPED_KEY) if reset else load_thresholds(db)
     if changes or reset:
         try:
             save_thresholds(db, replace(current, **changes))

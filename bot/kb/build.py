@@ -116,7 +116,7 @@ def build(db: sqlite_utils.Database, folder: Path | None = None) -> dict[str, in
     knowledge = read_sources(folder)
     counts = write_knowledge(db, knowledge)
     if knowledge.thresholds is not None:
-        save_thresholds(db, knowledge.thresholds)
+        save_thresholds(db, knowledge.thresholds, shipped=True)
     set_meta(db, "sources", "embedded" if folder is None else str(folder))
     set_meta(db, "sources_digest", sources_digest(folder or default_sources()))
     return counts

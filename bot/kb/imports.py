@@ -115,18 +115,19 @@ def _decode(path: Path) -> str:
     data = sys.stdin.buffer.read() if _is_stdin(path) else path.read_bytes()
     if not data.strip():
         raise ImportProblem(f"{shown_name(path)}: the file is empty")
-    # UTF-16 without its byte order mark decodes as UTF-8 with a NUL beside each letter.
-    nul = data.find(b"\0")
+    # UTF-16 without its byte order mark decodes as UTF-8, a NUL beside each Latin letter.
+    head = data[:200]
+    if data[:2] in UTF16_MARKS or head.count(b"\0") * 4 >= len(head):
+        raise ImportProblem(f"{shown_name(path)}:1: not UTF-8 text (it looks like UTF-16); "
+                            "save the file as UTF-8")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        nul = exc.start if nul < 0 else min(nul, exc.start)
-    if nul < 0:
-        return text
-    line = data[:nul].count(b"\n") + 1
-    utf16 = "; it looks like UTF-16" if data[nul] == 0 or data[:2] in UTF16_MARKS else ""
-    raise ImportProblem(f"{shown_name(path)}:{line}: not UTF-8 text (byte 0x{data[nul]:02x}"
-                        f"{utf16}); save the file as UTF-8") from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportProblem(
+            f"{shown_name(path)}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8"
+        ) from None
 
 
 def _delimiter(text: str) -> str:
@@ -400,6 +401,8 @@ def read_yaml(path: Path) -> list[Phrasing]:
     """Read entries in the project's own YAML shape (a faq.yaml-like file)."""
     _check_file(path)
     name = shown_name(path)
+    if not path.read_bytes().strip():  # as a CSV is told, not as a YAML without `entries:`
+        raise ImportProblem(f"{name}: the file is empty")
     try:
         entries = read_entries_file(path)
     except SourceError as exc:

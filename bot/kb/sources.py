@@ -130,6 +130,9 @@ class _Reader:
         self.knowledge = Knowledge()
         self._seen: dict[str, str] = {}
         self._placeholders: list[tuple[str, int, str, str]] = []
+        # Every fact named, even one with problems of its own: a text quoting it is not
+        # wrong too, so its problems are told once.
+        self._fact_ids: set[str] = set()
 
     def problem(self, file: str, node: Any, key: str | None, where: str, message: str) -> None:
         line = getattr(node, "line", 0)
@@ -250,6 +253,8 @@ class _Reader:
             source = self.text(file, node, "source", where, required=kind != "smalltalk")
             wordings = self.wordings(file, node, where)
             fact = self.fact(file, node, where) if kind == "fact" else None
+            if kind == "fact" and entry_id:
+                self._fact_ids.add(entry_id)
             if entry_id and len(wordings) == len(LANGUAGES) and (kind != "fact" or fact):
                 self.knowledge.entries.append(Entry(entry_id, kind, source, wordings, fact))
 
@@ -280,10 +285,9 @@ class _Reader:
         self.knowledge.thresholds = thresholds
 
     def check_placeholders(self) -> None:
-        facts = {e.id for e in self.knowledge.entries if e.kind == "fact"}
         for file, line, where, text in self._placeholders:
             for name in PLACEHOLDER.findall(text):
-                if name not in facts:
+                if name not in self._fact_ids:
                     self.problems.append(
                         Problem(file, line, where, f"{{{name}}} names no fact")
                     )

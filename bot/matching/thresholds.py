@@ -35,12 +35,16 @@ class Thresholds:
 
 
 THRESHOLD_KEY = "thresholds"
+# The thresholds the knowledge's sources ship (knowledge/matching.yaml), kept apart from
+# those a maintainer sets: what `faqbot kb thresholds --reset` goes back to.
+SHIPPED_KEY = "shipped_thresholds"
 
 
-def load_thresholds(db: sqlite_utils.Database) -> Thresholds:
-    """The thresholds a maintainer set for this knowledge base, or the defaults."""
+def load_thresholds(db: sqlite_utils.Database, key: str = THRESHOLD_KEY) -> Thresholds:
+    """The thresholds a maintainer set for this knowledge base (or, with SHIPPED_KEY, those
+    its sources ship), else the defaults."""
     try:
-        return thresholds_from(json.loads(get_meta(db, THRESHOLD_KEY) or "{}"))
+        return thresholds_from(json.loads(get_meta(db, key) or "{}"))
     except (ValueError, TypeError, AttributeError):  # written by another version: defaults
         return Thresholds()
 
@@ -60,7 +64,11 @@ def check_thresholds(thresholds: Thresholds) -> None:
             f"margin {thresholds.margin:g}")
 
 
-def save_thresholds(db: sqlite_utils.Database, thresholds: Thresholds) -> None:
-    """Store thresholds for every later Answerer of this database."""
+def save_thresholds(db: sqlite_utils.Database, thresholds: Thresholds, *,
+                    shipped: bool = False) -> None:
+    """Store thresholds for every later Answerer of this database; `shipped` ones (those of
+    the knowledge's sources) are also kept as what a reset goes back to."""
     check_thresholds(thresholds)
     set_meta(db, THRESHOLD_KEY, json.dumps(asdict(thresholds)))
+    if shipped:
+        set_meta(db, SHIPPED_KEY, json.dumps(asdict(thresholds)))
