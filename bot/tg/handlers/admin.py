@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from telegram import Update
 from telegram.constants import ChatAction
@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.i18n.catalogs import translator
 from bot.i18n.formatting import bidi_fix, format_day, format_number
-from bot.kb.build import MAX_DAYS
+from bot.kb.build import MAX_DAYS, days_ago
 from bot.kb.unanswered import Unanswered, logged, report, still_unanswered
 from bot.text.language import reading_locale
 from bot.tg.context import answerer, asker_for, cosmetic, database, send
@@ -42,7 +42,8 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     days = int(arg)
     locale = reading_locale(lang, asker.locale)
-    since = format_day((datetime.now(UTC) - timedelta(days=days)).date(), locale, asker.digits)
+    # The day the query below starts from (logged reads from days_ago too).
+    since = format_day(datetime.fromisoformat(days_ago(days)).date(), locale, asker.digits)
     results = []
     shown_at = -TYPING_SECONDS
     for question in logged(database(context), days):
