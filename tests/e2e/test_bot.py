@@ -107,7 +107,8 @@ async def test_private_english_question(english: Chat) -> None:
 async def test_arabic_indic_digits_by_choice(arabic: Chat) -> None:
     await arabic.say("/digits arab")
     reply = await arabic.say("بكم ارتفعت ايرادات هايف؟")
-    assert reply["text"] == f"{RLM}ارتفعت مبيعات HIVE Digital{RLM} بنسبة ٢١٩٪؜ على أساس سنوي."
+    assert reply["text"] == (f"{RLM}ارتفعت مبيعات HIVE Digital{RLM} في الربع الأخير بنسبة ٢١٩٪؜ "
+                             "على أساس سنوي، لتبلغ ٩٣٫١ مليون دولار أمريكي.")
 
 
 async def test_egyptian_locale_gets_arabic_indic_digits(api: LoopbackBotAPI, bot: Any) -> None:

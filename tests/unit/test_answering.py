@@ -24,17 +24,19 @@ def test_arabic_fact_question_is_answered_with_the_formatted_number(answerer: An
 
 
 @pytest.mark.parametrize(
-    ("asker", "number"),
+    ("asker", "number", "money"),
     [
-        (Asker(), "219%"),
-        (Asker(locale="ar-EG"), "٢١٩٪؜"),
-        (Asker(locale="ar-SA", digits="latn"), "219%"),
-        (Asker(digits="arab"), "٢١٩٪؜"),
+        (Asker(), "219%", "93.1"),
+        (Asker(locale="ar-EG"), "٢١٩٪؜", "٩٣٫١"),
+        (Asker(locale="ar-SA", digits="latn"), "219%", "93.1"),
+        (Asker(digits="arab"), "٢١٩٪؜", "٩٣٫١"),
     ],
 )
-def test_digits_follow_locale_and_choice(answerer: Answerer, asker: Asker, number: str) -> None:
+def test_digits_follow_locale_and_choice(answerer: Answerer, asker: Asker, number: str,
+                                         money: str) -> None:
     reply = answerer.answer("بكم ارتفعت ايرادات هايف؟", asker)
-    assert reply.text == f"{RLM}ارتفعت مبيعات HIVE Digital{RLM} بنسبة {number} على أساس سنوي."
+    assert reply.text == (f"{RLM}ارتفعت مبيعات HIVE Digital{RLM} في الربع الأخير بنسبة {number} "
+                          f"على أساس سنوي، لتبلغ {money} مليون دولار أمريكي.")
 
 
 def test_english_money_is_spelled_out(answerer: Answerer) -> None:
