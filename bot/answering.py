@@ -14,7 +14,8 @@ from enum import StrEnum
 import sqlite_utils
 
 from bot.i18n.catalogs import translator
-from bot.i18n.formatting import bidi_fix, format_fact
+from bot.i18n.direction import bidi_fix
+from bot.i18n.formatting import format_fact
 from bot.kb.sources import PLACEHOLDER, Fact
 from bot.matching.index import load_index
 from bot.matching.matcher import Candidate
@@ -28,6 +29,7 @@ from bot.text.language import (
     reply_language,
 )
 from bot.text.normalize import normalize
+from bot.text.vague import is_vague
 
 MAX_QUESTION_CHARS = 2000
 MAX_CHOICES = 3
@@ -41,7 +43,7 @@ class Outcome(StrEnum):
     FALLBACK = "fallback"
     SMALLTALK = "smalltalk"
     UNWRITTEN = "unwritten"  # an entry matched, but no answer has been written for it
-    EMPTY = "empty"
+    EMPTY = "empty"  # nothing to look up: no words, or question words alone
 
 
 # What counts as the bot answering a question (an entry's answer or a small-talk reply),
@@ -175,6 +177,9 @@ class Answerer:
         if not normalized:
             return Reply(gettext("Please send your question as text, in Arabic or English."),
                          lang, Outcome.EMPTY)
+        if is_vague(normalized):  # "why?", "ليش؟": nothing to look up
+            return Reply(self._with_examples(gettext("Please ask the whole question."), lang),
+                         lang, Outcome.EMPTY)
         decision = self.decide(normalized, written_question(text))
         best = decision.best
         guess = best.entry_id if best else None
@@ -183,8 +188,9 @@ class Answerer:
             return replace(self.answer_entry(best.entry_id, asker, lang=lang, score=score),
                            guess=guess)
         if decision.outcome == Outcome.SUGGEST:
-            return Reply(gettext("Did you mean one of these?"), lang, Outcome.SUGGEST,
-                         score=score, guess=guess,
+            text = (gettext("Did you mean this question?") if len(decision.choices) == 1
+                    else gettext("Did you mean one of these?"))
+            return Reply(text, lang, Outcome.SUGGEST, score=score, guess=guess,
                          choices=tuple(self.choice(e, lang) for e in decision.choices))
         return Reply(self.fallback_text(lang), lang, Outcome.FALLBACK, score=score, guess=guess)
 
@@ -201,10 +207,14 @@ class Answerer:
 
     def fallback_text(self, lang: str) -> str:
         """Say politely that the bot does not know, and what it can answer."""
-        gettext = translator(lang).gettext
-        lines = [gettext("Sorry, I don't have an answer to that yet.")]
+        return self._with_examples(
+            translator(lang).gettext("Sorry, I don't have an answer to that yet."), lang)
+
+    def _with_examples(self, opening: str, lang: str) -> str:
+        """`opening`, then questions the bot can answer."""
+        lines = [opening]
         if self.examples:
-            lines.append(gettext("You can ask me things like:"))
+            lines.append(translator(lang).gettext("You can ask me things like:"))
             lines += [f"• {self.title(entry_id, lang)}" for entry_id in self.examples]
         return "\n".join(lines)
 

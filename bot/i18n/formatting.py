@@ -8,7 +8,6 @@ choice), the digits and the percent sign are mapped after Babel has done the res
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from functools import lru_cache
 
@@ -21,8 +20,6 @@ from bot.kb.sources import Fact
 
 DIGITS = ("latn", "arab")
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-RLM = "\u200f"
-_LTR_RUN = re.compile(r"[A-Za-z][A-Za-z0-9.&'’-]*(?:[ ][A-Za-z0-9][A-Za-z0-9.&'’-]*)*")
 
 
 def is_known_locale(locale: str) -> bool:
@@ -122,16 +119,3 @@ def format_fact(fact: Fact, locale: str, digits: str | None = None) -> str:
     if fact.unit:
         return format_quantity(value, fact.unit, locale, digits)
     return format_number(value, locale, digits)
-
-
-def bidi_fix(text: str, lang: str) -> str:
-    """Make an Arabic text that embeds Latin runs read right-to-left in every client.
-
-    A right-to-left mark after each Latin run keeps the punctuation that follows it on the
-    Arabic side, and one at the start makes the paragraph right-to-left even when it opens
-    with a Latin name or a number.
-    """
-    if lang != "ar":
-        return text
-    text = _LTR_RUN.sub(lambda m: m.group(0) + RLM, text)
-    return text if text.startswith(RLM) else RLM + text

@@ -35,6 +35,9 @@ _LETTERS = str.maketrans(
         "٫": ".", "٬": ",", "،": ",", "؛": ";", "؟": "?",
     }
 )
+# Arabic-Indic and Persian digits as Latin ones: the sentence encoders read "٢٠٢٤" as
+# letters, not as the year (see tidy).
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _NOT_WORD = re.compile(r"[^\w]+")
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "1000" stays a thousand
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
@@ -73,8 +76,8 @@ def shows_dialect(text: str) -> bool:
 
 def tidy(text: str) -> str:
     """`text` with its spelling kept but its noise gone: invisible characters, diacritics,
-    tatweel, stretched letters, case and extra spaces."""
-    return " ".join(_STRETCH.sub(r"\1", _unmarked(text)).split())
+    tatweel, stretched letters, case and extra spaces; its digits are Latin ones."""
+    return " ".join(_STRETCH.sub(r"\1", _unmarked(text).translate(_DIGITS)).split())
 
 
 def fold(text: str) -> str:

@@ -9,13 +9,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlite_utils
-from telegram import (
-    BotCommand,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeChat,
-    BotCommandScopeDefault,
-    Update,
-)
+from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -31,11 +25,11 @@ from bot.answering import Answerer, Asker
 from bot.config import KEEP_QUESTIONS_DAYS
 from bot.i18n.catalogs import translator
 from bot.kb.people import forget_questions
-from bot.text.language import LANGUAGES
 from bot.tg import keyboards
 from bot.tg.context import asker_for, cosmetic, is_private, send
 from bot.tg.handlers import admin as admin_commands
 from bot.tg.handlers import ask, settings
+from bot.tg.menus import register_commands
 
 log = logging.getLogger(__name__)
 
@@ -81,43 +75,6 @@ def protect_logs(token: str) -> None:
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactToken(token))
         handler.addFilter(BriefBootstrap())
-
-
-def command_menu(lang: str, *, group: bool, admin: bool = False) -> list[BotCommand]:
-    """The command menu in `lang`; groups get only what makes sense there, an admin's
-    private chat the admins' commands too."""
-    gettext = translator(lang).gettext
-    commands = [
-        BotCommand("ask", gettext("Ask a question")),
-        BotCommand("summary", gettext("A short summary of the story")),
-        BotCommand("help", gettext("How to use the bot")),
-    ]
-    if not group:
-        commands += [
-            BotCommand("lang", gettext("Choose the reply language")),
-            BotCommand("digits", gettext("Choose how numbers are written")),
-            BotCommand("start", gettext("Start")),
-        ]
-    if admin:
-        commands.append(BotCommand("unanswered", gettext("Questions I could not answer")))
-    return commands
-
-
-async def register_commands(application: Application) -> None:
-    """Set the command menus per language, and each admin's in their private chat (refused
-    for one who has not started the bot yet); a refusal is logged, never fatal."""
-    bot = application.bot
-    menus = [(BotCommandScopeDefault(), {"group": False}),
-             (BotCommandScopeAllGroupChats(), {"group": True})]
-    menus += [(BotCommandScopeChat(admin), {"group": False, "admin": True})
-              for admin in sorted(application.bot_data.get("admins", ()))]
-    for lang in (None, *LANGUAGES):
-        for scope, kind in menus:
-            await cosmetic(
-                bot.set_my_commands(command_menu(lang or "en", **kind), scope=scope,
-                                    language_code=lang),
-                "setMyCommands",
-            )
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -167,7 +124,7 @@ async def prepare(application: Application) -> None:
     forget_old_questions(application.bot_data["db"], application.bot_data["keep_questions_days"])
     if application.bot_data.get("answerer") is None:
         application.bot_data["answerer"] = Answerer(application.bot_data["db"])
-    await register_commands(application)
+    await register_commands(application.bot, application.bot_data.get("admins", frozenset()))
 
 
 def forget_old_questions(db: sqlite_utils.Database, days: int) -> None:

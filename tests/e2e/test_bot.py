@@ -18,6 +18,7 @@ from bot.tg.loopback import LoopbackBotAPI
 
 TOKEN = "424242:e2e-secret-token-value"
 RLM = "\u200f"
+LRM = "\u200e"
 ADMIN = 505  # the one id of FAQBOT_ADMINS
 
 
@@ -205,6 +206,44 @@ async def test_group_answers_mentions_and_replies_only(group: Chat) -> None:
     assert "2024" in answer["text"]
 
 
+async def test_a_follow_up_of_one_question_word_asks_for_the_whole_question(
+        group: Chat, fresh_db) -> None:
+    """"ليش؟" in reply to the bot's answer: the bot asks for the question (before, it
+    answered why mining profits are low), and the log, which shows admins what the bot
+    could not answer, does not keep it."""
+    asked = group.api.send_text(group.chat, group.user, "@faq_test_bot متى التنصيف؟")
+    [answer] = await group.api.wait_for_sent(group.chat["id"], count=1)
+    assert answer["reply_to_message"]["message_id"] == asked["message_id"]
+    follow_up = await group.say("ليش؟", reply_to=answer)
+    assert follow_up["text"].startswith("من فضلك اكتب سؤالك كاملًا.\nيمكنك أن تسألني مثلًا:")
+    await group.say("@faq_test_bot when was the halving?")  # logged after the one before
+    for _ in range(100):
+        if fresh_db["questions"].count >= 2:
+            break
+        await asyncio.sleep(0.05)
+    assert [row["text"] for row in fresh_db["questions"].rows] == [
+        "متى التنصيف؟", "when was the halving?"]
+
+
+async def test_a_reply_to_the_bot_that_names_someone_else_is_for_them(group: Chat) -> None:
+    """Members answer the bot's reply to talk to one another: no fallback for them."""
+    asked = group.api.send_text(group.chat, group.user, "@faq_test_bot متى التنصيف؟")
+    [answer] = await group.api.wait_for_sent(group.chat["id"], count=1)
+    assert answer["reply_to_message"]["message_id"] == asked["message_id"]
+    sam = group.api.user(502, "Sam", language_code="en")
+    for text, entities in (("@omar wow, nice", None),
+                           ("Sam شفت؟ رقم كبير", [{"type": "text_mention", "offset": 0,
+                                                   "length": 3, "user": sam}])):
+        group.api.send_text(group.chat, group.user, text, reply_to=answer, entities=entities)
+        await group.api.wait_idle(timeout=5, quiet=0.3)
+        assert len(group.api.sent(group.chat["id"])) == 1
+    # naming the bot too, or no one, it is a question again
+    follow_up = await group.say("@omar @faq_test_bot وكم الطاقة الحالية؟", reply_to=answer)
+    assert "11 غيغا واط" in follow_up["text"]
+    follow_up = await group.say("وكم الطاقة الحالية؟", reply_to=answer)
+    assert "11 غيغا واط" in follow_up["text"]
+
+
 async def test_group_ignores_stickers_and_private_explains(group: Chat, english: Chat) -> None:
     before = len(group.api.sent(group.chat["id"]))
     group.api.send_sticker(group.chat, group.user)
@@ -253,6 +292,38 @@ async def test_command_menus_are_registered_per_language(api: LoopbackBotAPI, bo
     assert arabic["ask"] == "اطرح سؤالًا"
     groups = [c["command"] for c in api.commands("all_group_chats", language_code="en")]
     assert groups == ["ask", "summary", "help"]
+
+
+async def test_an_admin_who_starts_the_bot_later_gets_the_admins_menu(fresh_db) -> None:
+    """Telegram refuses an admin's menu until the admin has started the bot: /start sets it."""
+    async with LoopbackBotAPI(TOKEN, bot_username="faq_test_bot") as api:
+        application = build_application(token=TOKEN, base_url=api.base_url, db=fresh_db,
+                                         answerer=Answerer(fresh_db), admins=frozenset({ADMIN}))
+        async with application:
+            await application.post_init(application)
+            await application.start()
+            await application.updater.start_polling(poll_interval=0, timeout=1)
+            admin_menu = {"type": "chat", "chat_id": ADMIN}  # refused: no chat with the bot
+            user = api.user(ADMIN, "ليلى", language_code="ar")
+            await Chat(api, api.private_chat(user), user).say("/start")
+            await api.wait_for(lambda: api.commands(admin_menu, language_code="ar"))
+            menu = [c["command"] for c in api.commands(admin_menu, language_code="ar")]
+            assert menu[-1] == "unanswered"
+            # anyone else's /start sets no menu of theirs
+            other = api.user(507, "Lee", language_code="en")
+            await Chat(api, api.private_chat(other), other).say("/start")
+            assert api.commands({"type": "chat", "chat_id": 507}) == []
+            await application.updater.stop()
+            await application.stop()
+
+
+async def test_arabic_help_keeps_its_commands_readable(arabic: Chat) -> None:
+    """Each command line of the help opens right to left, and each command keeps its slash
+    in front of it ("ask/" without the marks)."""
+    lines = (await arabic.say("/help"))["text"].split("\n")
+    assert f"{RLM}{LRM}/ask سؤالك - اطرح سؤالًا (يعمل في المجموعات أيضًا)" in lines
+    assert f"{RLM}{LRM}/help - عرض هذه الرسالة" in lines
+    assert f"اكتب سؤالك مباشرة. وفي المجموعات، اذكرني بالإشارة أو استخدم {LRM}/ask." in lines
 
 
 async def test_refused_cosmetic_calls_do_not_block_answers(fresh_db, add_twins) -> None:
@@ -343,9 +414,9 @@ async def test_a_mention_by_name_is_taken_out_of_the_question(group: Chat) -> No
 async def test_a_command_or_mention_with_nothing_after_it_asks_for_the_question(
         arabic: Chat, group: Chat) -> None:
     assert (await arabic.say("/ask @faq_test_bot"))["text"] == (
-        "اكتب سؤالك بعد الأمر، مثلًا: /ask ما هو تنصيف البيتكوين؟")
+        f"اكتب سؤالك بعد الأمر، مثلًا: {LRM}/ask ما هو تنصيف البيتكوين؟")
     assert (await group.say("@faq_test_bot ؟"))["text"] == (
-        "اكتب سؤالك بعد الإشارة إليّ، مثلًا: /ask ما هو تنصيف البيتكوين؟")
+        f"اكتب سؤالك بعد الإشارة إليّ، مثلًا: {LRM}/ask ما هو تنصيف البيتكوين؟")
 
 
 async def test_a_photos_caption_is_a_question(group: Chat, english: Chat) -> None:
@@ -397,8 +468,8 @@ async def test_a_chat_chooses_by_command_not_by_buttons(group: Chat) -> None:
     api.send_on_behalf(group.chat, group.chat, "/digits")
     [_, _, menu] = await api.wait_for_sent(group.chat["id"], count=3)
     assert menu["text"] == (
-        "اختر شكل الأرقام بأحد الأوامر: \u200e/digits latn\u200e للأرقام 123، أو \u200e/digits "
-        "arab\u200e للأرقام ١٢٣، أو \u200e/digits auto\u200e للاختيار التلقائي.")
+        f"اختر شكل الأرقام بأحد الأوامر: {LRM}/digits latn للأرقام 123، أو {LRM}/digits arab "
+        f"للأرقام ١٢٣، أو {LRM}/digits auto للاختيار التلقائي.")
     assert "reply_markup" not in menu
 
 
@@ -446,7 +517,7 @@ async def test_an_admin_reads_what_the_bot_could_not_answer(api: LoopbackBotAPI,
         "1× ما سعر الذهب اليوم؟" + (f"\n    → {gold_guess}" if gold_guess else "")])
     for days in ("week", "0", "36526", "²"):
         assert (await admin.say(f"/unanswered {days}"))["text"] == (
-            "اكتب عدد الأيام التي أرجع إليها، مثلًا: /unanswered 7")
+            f"اكتب عدد الأيام التي أرجع إليها، مثلًا: {LRM}/unanswered 7")
     assert (await english.say("/unanswered"))["text"] == (
         "I don't know that command. Send /help to see what I can do.")
 
@@ -470,7 +541,9 @@ async def test_a_choice_by_button_in_a_group_names_who_pressed(group: Chat) -> N
     sam = api.user(502, "Sam", language_code="en")
     huda = api.user(506, "هدى", language_code="ar")
     menu = await group.say("/lang")
+    # an English line that opens with an Arabic name reads left to right only with a mark
     for user, data, confirmation in ((sam, "lang:en", "Sam: I will reply in English."),
+                                     (huda, "lang:en", f"{LRM}هدى: I will reply in English."),
                                      (huda, "lang:ar", f"{RLM}هدى: تمام، سأرد عليك بالعربية.")):
         before = len(api.sent(group.chat["id"]))
         api.press(menu, data, user)

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering import Answerer, Asker, Outcome
+from bot.answering import Answerer, Asker, Outcome, normalized_question, written_question
 from bot.matching.evaluate import evaluate, labelled
+from bot.matching.thresholds import Thresholds
 
 RLM = "\u200f"
 HELD_OUT = Path(__file__).parent.parent / "data" / "curated_questions.csv"
@@ -85,6 +86,57 @@ def test_out_of_scope_gets_the_fallback(answerer: Answerer, text: str) -> None:
     assert reply.entry_id is None
 
 
+@pytest.mark.parametrize("question", [
+    "ليش؟", "ليه؟", "علاش؟", "وبعدين؟", "طيب و بعدين", "والله؟", "ايش؟", "شو؟", "كيف يعني؟",
+    "متى؟", "بجد؟",
+])
+def test_question_words_alone_ask_for_the_whole_question_in_arabic(answerer: Answerer,
+                                                                   question: str) -> None:
+    """A follow-up of a word names nothing to look up: before, "ليش؟" got why mining profits
+    are low, "وبعدين؟" a goodbye and "والله؟" the greeting."""
+    reply = answerer.answer(question)
+    assert (reply.outcome, reply.lang, reply.entry_id) == (Outcome.EMPTY, "ar", None)
+    assert reply.text == (
+        "من فضلك اكتب سؤالك كاملًا.\nيمكنك أن تسألني مثلًا:\n"
+        f"• {RLM}لماذا تتحول شركات تعدين البيتكوين إلى الذكاء الاصطناعي؟\n"
+        f"• {RLM}كم تبلغ الطاقة الجديدة المخطط لها؟\n"
+        f"• {RLM}هل بدأت هذه الاستراتيجية تؤتي ثمارها؟"
+    )
+
+
+@pytest.mark.parametrize("question", ["why?", "and then?", "Really?", "how come?", "so what?",
+                                      "what about it?", "why not?"])
+def test_question_words_alone_ask_for_the_whole_question_in_english(answerer: Answerer,
+                                                                    question: str) -> None:
+    reply = answerer.answer(question)
+    assert (reply.outcome, reply.lang, reply.entry_id) == (Outcome.EMPTY, "en", None)
+    assert reply.text == (
+        "Please ask the whole question.\nYou can ask me things like:\n"
+        "• Why are Bitcoin miners pivoting to AI?\n"
+        "• How much new power is planned?\n"
+        "• Has the strategy started paying off?"
+    )
+
+
+@pytest.mark.parametrize(("question", "outcome"), [
+    ("who are you?", Outcome.SMALLTALK), ("مين انت؟", Outcome.SMALLTALK),
+    ("when was the halving?", Outcome.ANSWER), ("متى التنصيف؟", Outcome.ANSWER),
+    ("وكم الطاقة الحالية؟", Outcome.ANSWER),
+])
+def test_a_question_word_with_a_topic_is_still_a_question(answerer: Answerer, question: str,
+                                                          outcome: Outcome) -> None:
+    assert answerer.answer(question).outcome == outcome
+
+
+@pytest.mark.parametrize(("question", "lang"), [("2024", "en"), ("٢٠٢٤", "ar"), ("۲۰۲۴", "ar")])
+def test_a_year_in_any_digits_is_read_alike(answerer: Answerer, question: str,
+                                            lang: str) -> None:
+    """The sentence encoders read Arabic-Indic digits as the digits they are: before,
+    "٢٠٢٤" fell back where "2024" was answered."""
+    reply = answerer.answer(question)
+    assert (reply.outcome, reply.entry_id, reply.lang) == (Outcome.ANSWER, "halving-year", lang)
+
+
 def test_fallback_says_what_the_bot_can_answer(answerer: Answerer) -> None:
     reply = answerer.answer("كيف اطبخ المقلوبة")
     assert reply.text == (
@@ -105,6 +157,21 @@ def test_too_close_to_call_offers_choices(fresh_db, add_twins) -> None:
     assert [c.title for c in reply.choices] == ["help desk", "help desk"]
     chosen = answerer.answer_entry(phone, Asker(), lang="en")
     assert (chosen.outcome, chosen.text) == (Outcome.ANSWER, "Call the help desk on extension 100.")
+
+
+@pytest.mark.parametrize(("question", "lang", "text"), [
+    ("when was the halving?", "en", "Did you mean this question?"),
+    ("متى كان التنصيف؟", "ar", "هل تقصد هذا السؤال؟"),
+])
+def test_a_single_choice_is_offered_as_one(answerer: Answerer, question: str, lang: str,
+                                           text: str) -> None:
+    best = answerer.decide(normalized_question(question), written_question(question)).best
+    # not sure enough to answer (a score is at most 1), and only the best is likely enough
+    one = Answerer(answerer.db, thresholds=Thresholds(answer=1.01, suggest=best.evidence,
+                                                      margin=0.0))
+    reply = one.answer(question)
+    assert (reply.outcome, reply.text, reply.lang) == (Outcome.SUGGEST, text, lang)
+    assert [choice.entry_id for choice in reply.choices] == [best.entry_id]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀🚀", "\u200f\u200b", "؟؟؟"])

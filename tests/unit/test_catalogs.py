@@ -38,4 +38,10 @@ def test_compiled_catalog_matches_source(lang: str) -> None:
 
 def test_arabic_interface() -> None:
     assert translator("ar").gettext("Did you mean one of these?") == "هل تقصد أحد هذه الأسئلة؟"
+    # a command inside Arabic keeps its slash in front of it ("help/" without the mark)
+    assert translator("ar").gettext(
+        "I don't know that command. Send /help to see what I can do.") == (
+        "لا أعرف هذا الأمر. أرسل \u200e/help لترى ما يمكنني فعله.")
+    assert translator("ar").gettext("/help - this message") == "\u200f\u200e/help - عرض هذه الرسالة"
+    assert translator("en").gettext("/help - this message") == "/help - this message"
     assert translator("en").gettext("Did you mean one of these?") == "Did you mean one of these?"

@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 
 from bot.i18n.formatting import (
-    bidi_fix,
     format_day,
     format_fact,
     format_money,
@@ -69,11 +68,3 @@ def test_dates() -> None:
     assert format_day(date(2026, 11, 25), "en") == "November 25, 2026"
     assert format_day(date(2026, 11, 25), "ar") == "25 نوفمبر 2026"
     assert format_day(date(2026, 11, 25), "ar-EG") == "٢٥ نوفمبر ٢٠٢٦"
-
-
-def test_bidi_marks_latin_runs_in_arabic_only() -> None:
-    assert bidi_fix("أعلنت HIVE Digital عن نتائج.", "ar") == (
-        "\u200fأعلنت HIVE Digital\u200f عن نتائج."
-    )
-    assert bidi_fix("HIVE Digital أعلنت", "ar") == "\u200fHIVE Digital\u200f أعلنت"
-    assert bidi_fix("HIVE Digital reported.", "en") == "HIVE Digital reported."

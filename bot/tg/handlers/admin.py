@@ -12,7 +12,8 @@ from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
 from bot.i18n.catalogs import translator
-from bot.i18n.formatting import bidi_fix, format_day, format_number
+from bot.i18n.direction import bidi_fix
+from bot.i18n.formatting import format_day, format_number
 from bot.kb.build import MAX_DAYS, days_ago
 from bot.kb.unanswered import Unanswered, logged, report, still_unanswered
 from bot.text.language import reading_locale

@@ -60,17 +60,17 @@ def log_question(context: ContextTypes.DEFAULT_TYPE, **question: str | float | N
 
 
 def addressed_to_bot(message: Message, bot_id: int, username: str) -> bool:
-    """In a group, a message (or a photo's caption) is for the bot if it mentions it or
-    replies to it."""
-    replied = message.reply_to_message
-    if replied and replied.from_user and replied.from_user.id == bot_id:
-        return True
+    """In a group, a message (or a photo's caption) is for the bot if it mentions it, or if
+    it replies to it without naming someone else: members answer the bot's reply to talk to
+    one another ("@omar wow"), and the bot should not butt in with a fallback."""
     parse = message.parse_entities if message.text else message.parse_caption_entities
-    mentions = parse([MessageEntity.MENTION]).values()
-    if any(value.lower() == f"@{username}".lower() for value in mentions):
+    mentions = [value.lower() for value in parse([MessageEntity.MENTION]).values()]
+    named = [entity.user.id for entity in parse([MessageEntity.TEXT_MENTION]) if entity.user]
+    if f"@{username}".lower() in mentions or bot_id in named:
         return True
-    return any(entity.user and entity.user.id == bot_id
-               for entity in parse([MessageEntity.TEXT_MENTION]))
+    replied = message.reply_to_message
+    to_bot = bool(replied and replied.from_user and replied.from_user.id == bot_id)
+    return to_bot and not mentions and not named
 
 
 async def reply_to_question(update: Update, context: ContextTypes.DEFAULT_TYPE,

@@ -6,7 +6,8 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.i18n.catalogs import translator
-from bot.i18n.formatting import bidi_fix, format_number
+from bot.i18n.direction import bidi_fix
+from bot.i18n.formatting import format_number
 from bot.kb.people import choose
 from bot.text.language import reading_locale
 from bot.tg import keyboards
@@ -20,6 +21,7 @@ from bot.tg.context import (
     on_behalf_of_chat,
     send,
 )
+from bot.tg.menus import register_admin_menu
 
 
 def help_text(lang: str) -> str:
@@ -49,6 +51,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             else user.first_name if user else "")
     greeting = gettext("Hello, {name}!").format(name=name) if name else gettext("Hello!")
     await send(update.effective_message, greeting + "\n\n" + help_text(lang))
+    if is_private(update) and user and user.id in context.bot_data.get("admins", ()):
+        # Telegram refused the admin's menu at start-up if they had not started the bot yet.
+        await register_admin_menu(context.bot, user.id)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
