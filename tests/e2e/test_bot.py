@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,11 +58,12 @@ async def api() -> AsyncIterator[LoopbackBotAPI]:
         yield server
 
 
-@pytest.fixture
-async def bot(api: LoopbackBotAPI, fresh_db) -> AsyncIterator[Any]:
+@asynccontextmanager
+async def polling(api: LoopbackBotAPI, db) -> AsyncIterator[Any]:
+    """The bot's Application over `db`, polling `api` as `faqbot run` does."""
     application = build_application(token=TOKEN, base_url=api.base_url,
-                                    base_file_url=api.base_file_url, db=fresh_db,
-                                    answerer=Answerer(fresh_db), admins=frozenset({ADMIN}))
+                                    base_file_url=api.base_file_url, db=db,
+                                    answerer=Answerer(db), admins=frozenset({ADMIN}))
     async with application:
         await application.post_init(application)  # as run_polling() does
         await application.start()
@@ -69,6 +71,12 @@ async def bot(api: LoopbackBotAPI, fresh_db) -> AsyncIterator[Any]:
         yield application
         await application.updater.stop()
         await application.stop()
+
+
+@pytest.fixture
+async def bot(api: LoopbackBotAPI, fresh_db) -> AsyncIterator[Any]:
+    async with polling(api, fresh_db) as application:
+        yield application
 
 
 @pytest.fixture
@@ -296,25 +304,17 @@ async def test_command_menus_are_registered_per_language(api: LoopbackBotAPI, bo
 
 async def test_an_admin_who_starts_the_bot_later_gets_the_admins_menu(fresh_db) -> None:
     """Telegram refuses an admin's menu until the admin has started the bot: /start sets it."""
-    async with LoopbackBotAPI(TOKEN, bot_username="faq_test_bot") as api:
-        application = build_application(token=TOKEN, base_url=api.base_url, db=fresh_db,
-                                         answerer=Answerer(fresh_db), admins=frozenset({ADMIN}))
-        async with application:
-            await application.post_init(application)
-            await application.start()
-            await application.updater.start_polling(poll_interval=0, timeout=1)
-            admin_menu = {"type": "chat", "chat_id": ADMIN}  # refused: no chat with the bot
-            user = api.user(ADMIN, "ليلى", language_code="ar")
-            await Chat(api, api.private_chat(user), user).say("/start")
-            await api.wait_for(lambda: api.commands(admin_menu, language_code="ar"))
-            menu = [c["command"] for c in api.commands(admin_menu, language_code="ar")]
-            assert menu[-1] == "unanswered"
-            # anyone else's /start sets no menu of theirs
-            other = api.user(507, "Lee", language_code="en")
-            await Chat(api, api.private_chat(other), other).say("/start")
-            assert api.commands({"type": "chat", "chat_id": 507}) == []
-            await application.updater.stop()
-            await application.stop()
+    async with LoopbackBotAPI(TOKEN, bot_username="faq_test_bot") as api, polling(api, fresh_db):
+        admin_menu = {"type": "chat", "chat_id": ADMIN}  # refused: no chat with the bot
+        user = api.user(ADMIN, "ليلى", language_code="ar")
+        await Chat(api, api.private_chat(user), user).say("/start")
+        await api.wait_for(lambda: api.commands(admin_menu, language_code="ar"))
+        menu = [c["command"] for c in api.commands(admin_menu, language_code="ar")]
+        assert menu[-1] == "unanswered"
+        # anyone else's /start sets no menu of theirs
+        other = api.user(507, "Lee", language_code="en")
+        await Chat(api, api.private_chat(other), other).say("/start")
+        assert api.commands({"type": "chat", "chat_id": 507}) == []
 
 
 async def test_arabic_help_keeps_its_commands_readable(arabic: Chat) -> None:
@@ -331,20 +331,13 @@ async def test_refused_cosmetic_calls_do_not_block_answers(fresh_db, add_twins) 
     async with LoopbackBotAPI(TOKEN, bot_username="faq_test_bot") as api:
         api.fail("setMyCommands", times=None)
         api.fail("answerCallbackQuery", times=None)
-        application = build_application(token=TOKEN, base_url=api.base_url, db=fresh_db,
-                                         answerer=Answerer(fresh_db), admins=frozenset({ADMIN}))
-        async with application:
-            await application.post_init(application)
-            await application.start()
-            await application.updater.start_polling(poll_interval=0, timeout=1)
+        async with polling(api, fresh_db):
             user = api.user(505, "Lee", language_code="en")
             chat = Chat(api, api.private_chat(user), user)
             suggestion = await chat.say("help desk")
             answer = await chat.press(suggestion, suggestion["reply_markup"][
                 "inline_keyboard"][0][0]["callback_data"])
             assert "help desk" in answer["text"]
-            await application.updater.stop()
-            await application.stop()
 
 
 async def test_the_token_never_reaches_the_logs(api: LoopbackBotAPI, fresh_db,
