@@ -29,7 +29,8 @@ def bidi_fix(text: str, lang: str) -> str:
 
     Arabic: commands as in keep_commands_ltr; a right-to-left mark after each Latin run keeps
     the punctuation that follows on the Arabic side; one at the start of the text, and of
-    every later line that opens with a Latin word or a number, makes the line right-to-left.
+    every later line whose first letter is Latin (or that has none), makes the line
+    right-to-left.
     English: a line that opens with an Arabic word (a name) gets a left-to-right mark. Marks
     already in place are kept, not doubled, so a text may be fixed again after more is
     added to it.

@@ -3,6 +3,8 @@ chat has the admins' commands too."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from telegram import (
     Bot,
     BotCommand,
@@ -37,7 +39,7 @@ def command_menu(lang: str, *, group: bool, admin: bool = False) -> list[BotComm
     return commands
 
 
-async def register_commands(bot: Bot, admins: frozenset[int] | set[int]) -> None:
+async def register_commands(bot: Bot, admins: Iterable[int]) -> None:
     """Set the command menus per language, and each admin's in their private chat (refused
     for one who has not started the bot yet: see register_admin_menu); a refusal is logged,
     never fatal."""
