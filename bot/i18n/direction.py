@@ -38,7 +38,7 @@ def bidi_fix(text: str, lang: str) -> str:
     if lang != "ar":
         return "\n".join(LRM + line if _first_strong(line) in _RTL else line
                          for line in text.split("\n"))
-    lines = [_LTR_RUN.sub(_closed, line) for line in keep_commands_ltr(text).split("\n")]
+    lines = [_LTR_RUN.sub(_closed, _COMMAND.sub(LRM + "/", line)) for line in text.split("\n")]
     if not lines[0].startswith(RLM):
         lines[0] = RLM + lines[0]
     return "\n".join(_right_to_left(lines))

@@ -69,6 +69,7 @@ def save_thresholds(db: sqlite_utils.Database, thresholds: Thresholds, *,
     """Store thresholds for every later Answerer of this database; `shipped` ones (those of
     the knowledge's sources) are also kept as what a reset goes back to."""
     check_thresholds(thresholds)
-    set_meta(db, THRESHOLD_KEY, json.dumps(asdict(thresholds)))
+    stored = json.dumps(asdict(thresholds))
+    set_meta(db, THRESHOLD_KEY, stored)
     if shipped:
-        set_meta(db, SHIPPED_KEY, json.dumps(asdict(thresholds)))
+        set_meta(db, SHIPPED_KEY, stored)

@@ -22,22 +22,20 @@ _INVISIBLE = dict.fromkeys(
 )
 # Harakat, tanween, shadda, sukun, superscript alef, Quranic marks, tatweel.
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+# Arabic-Indic and Persian digits as Latin ones, for matching and for the sentence
+# encoders, which read "٢٠٢٤" as letters, not as the year (see tidy).
+_DIGIT_MAP = dict(zip("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789", strict=True))
+_DIGITS = str.maketrans(_DIGIT_MAP)
 _LETTERS = str.maketrans(
     {
         "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
         "ؤ": "و", "ئ": "ي", "ى": "ي", "ة": "ه",
         "ی": "ي", "ے": "ي", "ک": "ك", "ڪ": "ك", "گ": "ك", "ڭ": "ك",
         "ڤ": "ف", "ڨ": "ق", "پ": "ب", "چ": "ج", "ژ": "ز", "ھ": "ه", "ۀ": "ه",
-        "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4",
-        "٥": "5", "٦": "6", "٧": "7", "٨": "8", "٩": "9",
-        "۰": "0", "۱": "1", "۲": "2", "۳": "3", "۴": "4",
-        "۵": "5", "۶": "6", "۷": "7", "۸": "8", "۹": "9",
+        **_DIGIT_MAP,
         "٫": ".", "٬": ",", "،": ",", "؛": ";", "؟": "?",
     }
 )
-# Arabic-Indic and Persian digits as Latin ones: the sentence encoders read "٢٠٢٤" as
-# letters, not as the year (see tidy).
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _NOT_WORD = re.compile(r"[^\w]+")
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "1000" stays a thousand
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")

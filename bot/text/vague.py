@@ -9,6 +9,8 @@ words already in their standard form ("ليش" is read "لماذا", see normali
 
 from __future__ import annotations
 
+from bot.text.dialect import CONJUNCTIONS
+
 VAGUE_WORDS = frozenset({
     # question words, and "and" written apart
     "ماذا", "لماذا", "اين", "كيف", "كم", "بكم", "متي", "اي", "هل", "من", "ما", "ايه", "و", "ف",
@@ -20,8 +22,6 @@ VAGUE_WORDS = frozenset({
     "then", "so", "really", "seriously", "huh", "eh", "hm", "hmm", "come", "about", "it",
     "this", "that", "not", "mean",
 })
-# What may stand before an Arabic word: "and", "so".
-_CONJUNCTIONS = ("و", "ف")
 
 
 def is_vague(normalized: str) -> bool:
@@ -31,4 +31,4 @@ def is_vague(normalized: str) -> bool:
 
 
 def _vague(word: str) -> bool:
-    return word in VAGUE_WORDS or (word[:1] in _CONJUNCTIONS and word[1:] in VAGUE_WORDS)
+    return word in VAGUE_WORDS or (word[:1] in CONJUNCTIONS and word[1:] in VAGUE_WORDS)
